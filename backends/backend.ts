@@ -1,0 +1,169 @@
+/**
+ * The narrow interface every numeric backend implements: buffers in, buffers
+ * out. A backend knows nothing of autodiff, tracing or shape policy; the core
+ * validates shapes and dtypes and hands kernels fully resolved layouts.
+ *
+ * Storage (`Buf`) belongs to the backend. Today both backends keep it in
+ * ordinary typed arrays; `fromTypedArray`/`toTypedArray` are the only doors
+ * in and out, so a backend with storage elsewhere (WebAssembly memory, a GPU)
+ * can change what a `Buf` is without touching layers or transforms.
+ *
+ * Every kernel returns a fresh buffer and never writes to its inputs.
+ *
+ * @module
+ */
+import type { DType, TypedArray } from "../core/dtype.ts";
+import type { Shape } from "../core/shape.ts";
+
+/** A tensor's storage, owned by the backend that made it. */
+export type Buf = TypedArray;
+
+/** Elementwise unary kernels. Output dtype equals input dtype (`logicalNot`: bool → bool). */
+export type UnaryOp =
+  | "neg"
+  | "abs"
+  | "sign"
+  | "exp"
+  | "log"
+  | "log1p"
+  | "expm1"
+  | "sqrt"
+  | "rsqrt"
+  | "square"
+  | "sin"
+  | "cos"
+  | "tan"
+  | "tanh"
+  | "sigmoid"
+  | "relu"
+  | "floor"
+  | "ceil"
+  | "round"
+  | "logicalNot";
+
+/** Elementwise binary kernels with broadcasting. Comparisons and logical ops produce `bool`. */
+export type BinaryOp =
+  | "add"
+  | "sub"
+  | "mul"
+  | "div"
+  | "pow"
+  | "maximum"
+  | "minimum"
+  | "equal"
+  | "notEqual"
+  | "less"
+  | "lessEqual"
+  | "greater"
+  | "greaterEqual"
+  | "logicalAnd"
+  | "logicalOr";
+
+/** Reductions. `argmax`/`argmin` reduce exactly one axis and produce `int32`. */
+export type ReduceOp = "sum" | "prod" | "max" | "min" | "argmax" | "argmin";
+
+/**
+ * How the inputs of an elementwise kernel map onto its output: the output
+ * shape and, per input, strides in elements (0 on broadcast axes). Inputs are
+ * contiguous row-major buffers; `strides[i].length === shape.length`.
+ */
+export interface BroadcastLayout {
+  readonly shape: Shape;
+  readonly strides: readonly (readonly number[])[];
+}
+
+/** A strided view of a buffer: element `idx` is at `offset + Σ idx[d]·strides[d]`. */
+export interface StridedView {
+  readonly shape: Shape;
+  readonly strides: readonly number[];
+  readonly offset: number;
+}
+
+/**
+ * A batch of matrix products `C[b] = op(A[b]) · op(B[b])`, `C[b]` is m×n.
+ * op(A) is m×k: A is stored m×k (row-major, lda = k) or, with `transA`, k×m
+ * (lda = m). Likewise op(B) is k×n: B stored k×n, or n×k with `transB`.
+ * Batch `b` of A starts at `b·aBatchStride` (0 reuses one matrix for every
+ * batch). The output is contiguous `[batch, m, n]`.
+ */
+export interface GemmDims {
+  readonly batch: number;
+  readonly m: number;
+  readonly n: number;
+  readonly k: number;
+  readonly transA: boolean;
+  readonly transB: boolean;
+  readonly aBatchStride: number;
+  readonly bBatchStride: number;
+}
+
+/** The kernels a backend provides. See the module doc for the rules. */
+export interface Backend {
+  /** `"ts"`, `"openblas"`, … */
+  readonly name: string;
+
+  /** Takes ownership of a typed array as storage (the caller must not write to it again). */
+  fromTypedArray(data: TypedArray): Buf;
+  /** A typed array with the buffer's elements; callers must not write to it. */
+  toTypedArray(buf: Buf): TypedArray;
+  /** A buffer of `size` elements all equal to `value`. */
+  full(dtype: DType, size: number, value: number): Buf;
+
+  /** `out[i] = op(x[i])`. */
+  unary(op: UnaryOp, x: Buf, dtype: DType): Buf;
+  /** `out[idx] = op(a[idx·sa], b[idx·sb])` over `layout.shape`; `dtype` is the inputs' dtype. */
+  binary(op: BinaryOp, a: Buf, b: Buf, layout: BroadcastLayout, dtype: DType): Buf;
+  /** `out[idx] = cond[idx] ? a[idx] : b[idx]` with broadcasting (strides: cond, a, b). */
+  where(cond: Buf, a: Buf, b: Buf, layout: BroadcastLayout, dtype: DType): Buf;
+  /** Converts elements: float → int truncates toward zero (NaN → 0), anything → bool is `x ≠ 0`. */
+  cast(x: Buf, from: DType, to: DType): Buf;
+
+  /**
+   * Reduces `x` (of `shape`) over the sorted, distinct `axes`; the result has
+   * `shape` with those axes removed, in order. Empty reductions give the
+   * identity: sum 0, prod 1, max −∞, min +∞. NaN propagates through max/min.
+   * argmax/argmin take exactly one axis, return the first index of the
+   * extreme (the first NaN if any) as int32.
+   */
+  reduce(op: ReduceOp, x: Buf, shape: Shape, axes: readonly number[], dtype: DType): Buf;
+
+  /** Batched matrix product, see {@link GemmDims}. `dtype` is float32 or float64. */
+  gemm(a: Buf, b: Buf, dims: GemmDims, dtype: DType): Buf;
+
+  /** Copies a strided view into a fresh contiguous buffer (transpose, broadcast, slice). */
+  copyStrided(x: Buf, view: StridedView, dtype: DType): Buf;
+  /**
+   * Pads each axis with `lo[d]` elements before, `hi[d]` after and
+   * `interior[d]` between neighbours (all ≥ 0), filling with `value`.
+   */
+  pad(
+    x: Buf,
+    shape: Shape,
+    lo: readonly number[],
+    hi: readonly number[],
+    interior: readonly number[],
+    value: number,
+    dtype: DType,
+  ): Buf;
+  /** Joins buffers along `axis`; every shape equals the others except on `axis`. */
+  concat(xs: readonly Buf[], shapes: readonly Shape[], axis: number, dtype: DType): Buf;
+  /**
+   * `np.take(x, indices, axis)`: the output shape is
+   * `shape[:axis] + indexShape + shape[axis+1:]`. Indices are already
+   * validated and normalized to `[0, shape[axis])` by the caller.
+   */
+  gather(x: Buf, shape: Shape, indices: Int32Array, indexShape: Shape, axis: number, dtype: DType): Buf;
+  /**
+   * The transpose of `gather`: a zero buffer of `outShape` to which each slice
+   * of `updates` (shape `outShape[:axis] + indexShape + outShape[axis+1:]`) is
+   * added at its index along `axis`. Repeated indices accumulate.
+   */
+  scatterAdd(
+    updates: Buf,
+    indices: Int32Array,
+    indexShape: Shape,
+    outShape: Shape,
+    axis: number,
+    dtype: DType,
+  ): Buf;
+}

@@ -1,0 +1,15 @@
+/**
+ * Every tensor op, as plain functions.
+ *
+ * @module
+ */
+export * from "../prims/unary.ts";
+export * from "../prims/binary.ts";
+export { argmax, argmin, type AxisArg, max, min, prod, type ReduceOptions, sum } from "../prims/reduce.ts";
+export { broadcastTo, concat, pad, reshape, slice, type SliceSpec, sumToShape, transpose } from "../prims/shape.ts";
+export { cast, stopGradient } from "../prims/misc.ts";
+export { matmul, type MatmulOptions } from "../prims/linalg.ts";
+export { gather, scatterAdd } from "../prims/indexing.ts";
+export type { TensorLike } from "../prims/lift.ts";
+export { logSoftmax, logSumExp, mean, softmax, variance } from "./reductions.ts";
+export { clip, expandDims, flatten, oneHot, squeeze, stack } from "./shaping.ts";

@@ -1,0 +1,71 @@
+/**
+ * What a primitive is: one operation with its shape rule, its kernel call,
+ * and its two derivative rules, declared together (as JAX does). Rules are
+ * written with other ops, so every derivative is differentiable again.
+ *
+ * @module
+ */
+import type { Backend, Buf } from "../backends/backend.ts";
+import type { Aval, ConcreteTensor, Tensor } from "./tensor.ts";
+
+/** A primitive's attributes (axes, permutation, …): plain, printable data. */
+export type Params = Readonly<Record<string, unknown>>;
+
+/**
+ * One primitive operation.
+ *
+ * - `abstractEval` checks the inputs and says the output's shape and dtype;
+ *   it is where shape and dtype errors come from.
+ * - `impl` runs the backend kernel on concrete inputs.
+ * - `jvp` maps input tangents (`null` = a symbolic zero) to the output's
+ *   tangent (`null` when it is zero).
+ * - `vjp` maps the output's cotangent `g` to one cotangent per input;
+ *   `needs[i]` is false when input `i` needs none, and then the rule may
+ *   return `null` for it and skip the work.
+ */
+export interface Primitive<P extends Params = Params> {
+  readonly name: string;
+  abstractEval(inputs: readonly Aval[], params: P): Aval;
+  impl(backend: Backend, inputs: readonly ConcreteTensor[], params: P, out: Aval): Buf;
+  jvp(primals: readonly Tensor[], tangents: readonly (Tensor | null)[], out: Tensor, params: P): Tensor | null;
+  vjp(
+    g: Tensor,
+    primals: readonly Tensor[],
+    out: Tensor,
+    params: P,
+    needs: readonly boolean[],
+  ): readonly (Tensor | null)[];
+}
+
+const registry = new Map<string, Primitive>();
+
+/**
+ * Declares a primitive and records it in the registry that the gradient
+ * tests walk (so a primitive cannot be added without being tested).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { allPrimitives } from "./primitive.ts";
+ * import "../mod.ts";
+ * assert.ok(allPrimitives().some((p) => p.name === "exp"));
+ * ```
+ */
+export const definePrimitive = <P extends Params>(p: Primitive<P>): Primitive<P> => {
+  if (registry.has(p.name)) throw new Error(`definePrimitive: ${p.name} is declared twice`);
+  registry.set(p.name, p as unknown as Primitive);
+  return p;
+};
+
+/**
+ * Every declared primitive, in declaration order.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { allPrimitives } from "./primitive.ts";
+ * import "../mod.ts";
+ * assert.ok(allPrimitives().length > 30);
+ * ```
+ */
+export const allPrimitives = (): readonly Primitive[] => [...registry.values()];

@@ -1,0 +1,52 @@
+/**
+ * Turning op arguments into tensors, with JS numbers weakly typed: a number
+ * takes the dtype of the tensor it meets (as a Python scalar does in JAX),
+ * so `mul(x, 2)` keeps `x` in float32.
+ *
+ * @module
+ */
+import { fromTyped } from "../creation.ts";
+import { allocTyped, type DType, isFloat } from "../dtype.ts";
+import { DTypeError } from "../errors.ts";
+import { Tensor } from "../tensor.ts";
+
+/** A tensor or a JS number (weakly typed). */
+export type TensorLike = Tensor | number;
+
+/** A scalar constant of `dtype`. */
+export const constant = (value: number, dtype: DType): Tensor => {
+  const arr = allocTyped(dtype, 1);
+  arr[0] = value;
+  return fromTyped(arr, []);
+};
+
+/**
+ * Makes a tensor of `x` for an op whose other operand has `dtype`; numbers
+ * become scalars of that dtype. A non-integer number never silently becomes
+ * an integer.
+ */
+export const liftTo = (op: string, x: TensorLike, dtype: DType): Tensor => {
+  if (x instanceof Tensor) return x;
+  if (typeof x !== "number") throw new DTypeError(op, `expected a tensor or a number, got ${typeof x}`);
+  if (!isFloat(dtype) && !Number.isInteger(x)) {
+    throw new DTypeError(
+      op,
+      `cannot combine ${
+        dtype === "int32" ? "an" : "a"
+      } ${dtype} tensor with the non-integer ${x}; cast the tensor first`,
+    );
+  }
+  if (dtype === "int32" && (x > 2147483647 || x < -2147483648)) {
+    throw new DTypeError(op, `${x} does not fit in int32 (the dtype of the other operand)`);
+  }
+  return constant(x, dtype);
+};
+
+/** Lifts two operands: numbers take the other side's dtype, or float32 if both are numbers. */
+export const liftPair = (op: string, a: TensorLike, b: TensorLike): [Tensor, Tensor] => {
+  const dtype = a instanceof Tensor ? a.dtype : b instanceof Tensor ? b.dtype : "float32";
+  return [liftTo(op, a, dtype), liftTo(op, b, dtype)];
+};
+
+/** Lifts one operand (a number becomes a float32 scalar). */
+export const lift = (op: string, x: TensorLike): Tensor => liftTo(op, x, "float32");

@@ -1,0 +1,189 @@
+/**
+ * Continuous samplers and coin flips: `uniform`, `normal`, `bernoulli`.
+ *
+ * Each is a fixed, exact map from the key's word stream (see `bits.ts`) to
+ * numbers, built from correctly rounded operations and the portable `log`,
+ * so a key gives the same tensor, bit for bit, on every runtime.
+ *
+ * @module
+ */
+import { fromTyped } from "../creation.ts";
+import { checkDType, type FloatDType, isFloat } from "../dtype.ts";
+import { DTypeError, ValueError } from "../errors.ts";
+import { checkShape, type Shape, sizeOf } from "../shape.ts";
+import type { Tensor } from "../tensor.ts";
+import { bitsU32, openUnit52, unit24, unit53 } from "./bits.ts";
+import type { Key } from "./key.ts";
+import { normalQuantile } from "./normal_quantile.ts";
+import { nextDown32, nextDown64 } from "./portable_math.ts";
+
+/** Options of `uniform`. */
+export interface UniformOptions {
+  /** `float32` (default) or `float64`. */
+  readonly dtype?: FloatDType;
+  /** Inclusive lower bound (default 0). */
+  readonly minval?: number;
+  /** Exclusive upper bound (default 1). */
+  readonly maxval?: number;
+}
+
+/** Options of `normal`. */
+export interface NormalOptions {
+  /** `float32` (default) or `float64`. */
+  readonly dtype?: FloatDType;
+  /** The mean (default 0). */
+  readonly mean?: number;
+  /** The standard deviation, ≥ 0 (default 1). */
+  readonly std?: number;
+}
+
+const floatDType = (op: string, d: unknown): FloatDType => {
+  const dtype = checkDType(op, d ?? "float32");
+  if (!isFloat(dtype)) {
+    throw new DTypeError(op, `dtype must be float32 or float64, got ${dtype}`);
+  }
+  return dtype;
+};
+
+const finite = (op: string, name: string, v: unknown): number => {
+  if (typeof v !== "number" || !Number.isFinite(v)) {
+    throw new ValueError(
+      op,
+      `${name} must be a finite number, got ${String(v)}`,
+    );
+  }
+  return v;
+};
+
+/**
+ * Uniform samples in `[minval, maxval)`.
+ *
+ * float32 element `i` is `minval + u·(maxval − minval)` with `u` the top 24
+ * bits of word `i` over 2^24; float64 element `i` uses 53 bits of words `2i`
+ * and `2i + 1`. The affine map is computed in float64 and rounded once to the
+ * dtype; a value that rounds up to `maxval` is replaced by the largest value
+ * below it, so the bound stays exclusive.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { key, uniform } from "./mod.ts";
+ * const u = uniform(key(0), [1000], { minval: -1, maxval: 1 });
+ * assert.equal(u.dtype, "float32");
+ * const v = u.toArray() as number[];
+ * assert.ok(v.every((x) => x >= -1 && x < 1));
+ * assert.deepEqual(uniform(key(0), [3]).toArray(), uniform(key(0), [3]).toArray());
+ * ```
+ */
+export const uniform = (
+  key: Key,
+  shape: Shape,
+  opts: UniformOptions = {},
+): Tensor => {
+  const s = checkShape("uniform", shape);
+  const dtype = floatDType("uniform", opts.dtype);
+  const round = dtype === "float32" ? Math.fround : (x: number) => x;
+  const lo = round(finite("uniform", "minval", opts.minval ?? 0));
+  const hi = round(finite("uniform", "maxval", opts.maxval ?? 1));
+  if (!(lo < hi)) {
+    throw new ValueError(
+      "uniform",
+      `minval must be below maxval, got [${lo}, ${hi})`,
+    );
+  }
+  const width = hi - lo;
+  if (!Number.isFinite(width)) {
+    throw new ValueError(
+      "uniform",
+      `maxval − minval overflows: [${lo}, ${hi})`,
+    );
+  }
+  const n = sizeOf(s);
+  const below = dtype === "float32" ? nextDown32(hi) : nextDown64(hi);
+  if (dtype === "float32") {
+    const w = bitsU32(key, n);
+    const out = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      const v = Math.fround(lo + unit24(w[i]) * width);
+      out[i] = v < hi ? v : below;
+    }
+    return fromTyped(out, s);
+  }
+  const w = bitsU32(key, 2 * n);
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = lo + unit53(w[2 * i], w[2 * i + 1]) * width;
+    out[i] = v < hi ? v : below;
+  }
+  return fromTyped(out, s);
+};
+
+/**
+ * Normal samples with the given mean and standard deviation.
+ *
+ * Element `i` is `mean + std·Φ⁻¹(u)`, with `u ∈ (0, 1)` from 52 bits of words
+ * `2i` and `2i + 1` and Φ⁻¹ Wichura's AS 241 on the portable `log`, computed
+ * in float64 (so samples reach about ±8.3 std). A float32 sample is the
+ * float64 sample of the same key rounded to float32. Bit-identical on Deno
+ * and Bun.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { key, normal } from "./mod.ts";
+ * const z = normal(key(1), [2, 3], { dtype: "float64" });
+ * assert.deepEqual(z.shape, [2, 3]);
+ * const z32 = normal(key(1), [2, 3]).toArray() as number[][];
+ * const z64 = z.toArray() as number[][];
+ * assert.deepEqual(z32, z64.map((row) => row.map(Math.fround)));
+ * ```
+ */
+export const normal = (
+  key: Key,
+  shape: Shape,
+  opts: NormalOptions = {},
+): Tensor => {
+  const s = checkShape("normal", shape);
+  const dtype = floatDType("normal", opts.dtype);
+  const mean = finite("normal", "mean", opts.mean ?? 0);
+  const std = finite("normal", "std", opts.std ?? 1);
+  if (std < 0) throw new ValueError("normal", `std must be ≥ 0, got ${std}`);
+  const n = sizeOf(s);
+  const w = bitsU32(key, 2 * n);
+  const out = dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    out[i] = mean + std * normalQuantile(openUnit52(w[2 * i], w[2 * i + 1]));
+  }
+  return fromTyped(out, s);
+};
+
+/**
+ * Coin flips: a `bool` tensor whose elements are true with probability `p`.
+ * Element `i` is `word_i < p·2^32`, so probabilities resolve to 2^-32; `p = 0`
+ * is never true and `p = 1` always.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { bernoulli, key } from "./mod.ts";
+ * const b = bernoulli(key(0), 0.5, [4]);
+ * assert.equal(b.dtype, "bool");
+ * assert.deepEqual(bernoulli(key(0), 1, [3]).toArray(), [1, 1, 1]);
+ * assert.throws(() => bernoulli(key(0), 1.5, [3]), /p must be/);
+ * ```
+ */
+export const bernoulli = (key: Key, p = 0.5, shape: Shape = []): Tensor => {
+  if (typeof p !== "number" || !(p >= 0 && p <= 1)) {
+    throw new ValueError(
+      "bernoulli",
+      `p must be a probability in [0, 1], got ${String(p)}`,
+    );
+  }
+  const s = checkShape("bernoulli", shape);
+  const n = sizeOf(s);
+  const threshold = p * 2 ** 32; // exact: scaling by a power of two
+  const w = bitsU32(key, n);
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = w[i] < threshold ? 1 : 0;
+  return fromTyped(out, s);
+};

@@ -1,0 +1,140 @@
+/**
+ * The tensor type. A tensor is an immutable value: a shape, a dtype and, for
+ * a concrete tensor, storage owned by the backend. Inside a transform a
+ * function sees tracers, which are tensors too (see `trace.ts`), so user code
+ * never needs to know whether it is being differentiated.
+ *
+ * @module
+ */
+import type { Buf } from "../backends/backend.ts";
+import type { DType } from "./dtype.ts";
+import { ValueError } from "./errors.ts";
+import { formatShape, type Shape, sizeOf, stridesOf } from "./shape.ts";
+
+/** Nested arrays of numbers, as `toArray()` returns them. */
+export type NestedArray = number | NestedArray[];
+
+/** The abstract value of a tensor: what tracing and shape rules know of it. */
+export interface Aval {
+  readonly shape: Shape;
+  readonly dtype: DType;
+}
+
+/**
+ * An immutable n-dimensional array. Make one with `tensor`, `zeros`, … and
+ * transform it with the op functions; nothing ever writes into it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { tensor } from "../mod.ts";
+ * const x = tensor([[1, 2], [3, 4]]);
+ * assert.deepEqual(x.shape, [2, 2]);
+ * assert.equal(x.dtype, "float32");
+ * assert.deepEqual(x.toArray(), [[1, 2], [3, 4]]);
+ * ```
+ */
+export abstract class Tensor implements Aval {
+  /** The extent of each axis. */
+  readonly shape: Shape;
+  /** The element type. */
+  readonly dtype: DType;
+  /** The number of elements. */
+  readonly size: number;
+
+  constructor(shape: Shape, dtype: DType) {
+    // Shapes are shared between tensors (an elementwise op's output reuses its
+    // input's), so they are frozen: no one can change another tensor's shape.
+    this.shape = Object.isFrozen(shape) ? shape : Object.freeze([...shape]);
+    this.dtype = dtype;
+    this.size = sizeOf(shape);
+  }
+
+  /** The number of axes. */
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  /**
+   * The concrete tensor holding this tensor's value: itself, or the primal
+   * value under a differentiation transform. Throws for a value that is only
+   * symbolic (inside `trace`).
+   */
+  abstract concrete(): ConcreteTensor;
+
+  /** The elements as nested arrays (a number for a scalar; bool as 0/1). */
+  toArray(): NestedArray {
+    const c = this.concrete();
+    return nest(c.data(), c.shape);
+  }
+
+  /** A fresh typed array with the elements in row-major order. */
+  toTypedArray(): Buf {
+    return this.concrete().data().slice();
+  }
+
+  /** The value of a one-element tensor. */
+  item(): number {
+    const c = this.concrete();
+    if (c.size !== 1) {
+      throw new ValueError("item", `expected a tensor with one element, got shape ${formatShape(c.shape)}`);
+    }
+    return c.data()[0];
+  }
+
+  /** `Tensor(f32[2,2], [[1,2],[3,4]])`, abbreviated for large tensors. */
+  toString(): string {
+    const head = `${this.dtype}${formatShape(this.shape)}`;
+    if (this.size > 100) return `Tensor(${head})`;
+    try {
+      return `Tensor(${head}, ${JSON.stringify(this.toArray())})`;
+    } catch {
+      return `Tensor(${head})`;
+    }
+  }
+}
+
+/** Reads `Buf` storage; set by the backend registry so this file needs no backend import. */
+let readStorage: (buf: Buf) => Buf = (buf) => buf;
+
+/** @internal Lets the backend registry say how storage is read. */
+export const setStorageReader = (f: (buf: Buf) => Buf): void => {
+  readStorage = f;
+};
+
+/**
+ * A tensor whose value is known: its storage lives in `buf`. Users meet it as
+ * `Tensor`; the class is exported for the core and backends.
+ */
+export class ConcreteTensor extends Tensor {
+  /** @internal Storage owned by the backend; never written after construction. */
+  readonly buf: Buf;
+
+  constructor(shape: Shape, dtype: DType, buf: Buf) {
+    super(shape, dtype);
+    this.buf = buf;
+  }
+
+  concrete(): ConcreteTensor {
+    return this;
+  }
+
+  /** @internal The storage as a typed array (not a copy: do not write). */
+  data(): Buf {
+    return readStorage(this.buf);
+  }
+}
+
+const nest = (data: Buf, shape: Shape): NestedArray => {
+  if (shape.length === 0) return data[0];
+  const strides = stridesOf(shape);
+  const build = (axis: number, offset: number): NestedArray[] => {
+    const out: NestedArray[] = [];
+    for (let i = 0; i < shape[axis]; i++) {
+      const o = offset + i * strides[axis];
+      out.push(axis === shape.length - 1 ? data[o] : build(axis + 1, o));
+    }
+    return out;
+  };
+  return build(0, 0);
+};

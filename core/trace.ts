@@ -1,0 +1,194 @@
+/**
+ * The interpreter stack behind every transform.
+ *
+ * Each running transform (`jvp`, `vjp`/`grad`, `trace`) owns a `Trace` with
+ * a level: its position in the stack, counted from 1 (level 0 is plain
+ * evaluation). Values it follows are `Tracer`s carrying that trace. When an
+ * op is applied, `bind` hands it to the highest-level trace among the
+ * arguments; that trace unwraps its own tracers, binds the op again on the
+ * unwrapped values (reaching lower levels, down to evaluation) and wraps the
+ * result. A tracer of another level is just a constant to a trace, which is
+ * why a tangent of one `jvp` is never mistaken for another's (the
+ * "perturbation confusion" bug).
+ *
+ * @module
+ */
+import { activeBackend } from "./backend_registry.ts";
+import { isFloat } from "./dtype.ts";
+import { NanError, TransformError } from "./errors.ts";
+import type { Params, Primitive } from "./primitive.ts";
+import { formatShape } from "./shape.ts";
+import { type Aval, ConcreteTensor, Tensor } from "./tensor.ts";
+
+/** One running transform. */
+export abstract class Trace {
+  /** Position in the stack: 1 for the outermost transform. */
+  readonly level: number;
+  /** False once the transform has returned; its tracers must not be used again. */
+  active = true;
+  /** For messages: `"grad"`, `"jvp"`, `"trace"`, … */
+  abstract readonly kind: string;
+
+  constructor(level: number) {
+    this.level = level;
+  }
+
+  /** Applies `prim` to `args`, at least one of which is a tracer of this trace. */
+  abstract processPrimitive(prim: Primitive, args: readonly Tensor[], params: Params): Tensor;
+}
+
+/** A tensor followed by a trace. */
+export abstract class Tracer extends Tensor {
+  readonly trace: Trace;
+  constructor(trace: Trace, aval: Aval) {
+    super(aval.shape, aval.dtype);
+    this.trace = trace;
+  }
+}
+
+const stack: Trace[] = [];
+
+/**
+ * Runs `body` with a new trace of the next level pushed on the stack.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { currentLevel } from "./trace.ts";
+ * assert.equal(currentLevel(), 0);
+ * ```
+ */
+export const withTrace = <T extends Trace, R>(make: (level: number) => T, body: (trace: T) => R): R => {
+  const trace = make(stack.length + 1);
+  stack.push(trace);
+  try {
+    return body(trace);
+  } finally {
+    trace.active = false;
+    stack.pop();
+  }
+};
+
+/**
+ * The level of the innermost running transform (0 outside any transform).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { currentLevel } from "./trace.ts";
+ * assert.equal(currentLevel(), 0);
+ * ```
+ */
+export const currentLevel = (): number => stack.length;
+
+/**
+ * Applies a primitive: to the highest-level trace among the arguments, or,
+ * with no tracers, by running its kernel.
+ */
+export const bind = (prim: Primitive, args: readonly Tensor[], params: Params): Tensor => {
+  let top: Trace | null = null;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a instanceof Tracer && (top === null || a.trace.level > top.level)) top = a.trace;
+  }
+  if (top === null) return evaluate(prim, args as readonly ConcreteTensor[], params);
+  if (!top.active) {
+    throw new TransformError(
+      prim.name,
+      `a tracer of a ${top.kind} transform (level ${top.level}) was used after that transform returned; ` +
+        `a value computed inside a transform escaped it (through a closure or outer variable)`,
+    );
+  }
+  return top.processPrimitive(prim, args, params);
+};
+
+const evaluate = (prim: Primitive, args: readonly ConcreteTensor[], params: Params): Tensor => {
+  const aval = prim.abstractEval(args, params);
+  const buf = prim.impl(activeBackend(), args, params, aval);
+  const out = new ConcreteTensor(aval.shape, aval.dtype, buf);
+  if (nanChecks) checkFinite(prim, args, out);
+  return out;
+};
+
+// ---------------------------------------------------------------------------
+// debugNans
+
+let nanChecks = false;
+const context: string[] = [];
+
+/**
+ * Turns NaN/Inf checking on or off for every primitive evaluated from now on.
+ * When on, the first primitive that produces NaN or ±Inf from finite inputs
+ * throws a `NanError` naming the primitive, the shapes and the transforms it
+ * ran under (also inside `grad`'s backward pass). When off, the only cost is
+ * one boolean test per primitive. Prefer `withDebugNans` for a scoped switch.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { setDebugNans, log, tensor } from "../mod.ts";
+ * setDebugNans(true);
+ * assert.throws(() => log(tensor([-1])), /log: produced NaN/);
+ * setDebugNans(false);
+ * ```
+ */
+export const setDebugNans = (on: boolean): void => {
+  nanChecks = on;
+};
+
+/**
+ * Runs `f` with `debugNans` on, restoring the previous setting afterwards.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { withDebugNans, grad, log, sum, tensor, type Tensor } from "../mod.ts";
+ * assert.throws(
+ *   () => withDebugNans(() => grad((x: Tensor) => sum(log(x)))(tensor([-1]))),
+ *   /log: produced NaN .* under grad/,
+ * );
+ * ```
+ */
+export const withDebugNans = <R>(f: () => R): R => {
+  const before = nanChecks;
+  nanChecks = true;
+  try {
+    return f();
+  } finally {
+    nanChecks = before;
+  }
+};
+
+/**
+ * Runs `body` with a description of where it runs pushed on the context stack
+ * that `debugNans` messages report (e.g. `grad (level 1, backward pass)`).
+ */
+export const inContext = <R>(label: string, body: () => R): R => {
+  context.push(label);
+  try {
+    return body();
+  } finally {
+    context.pop();
+  }
+};
+
+const allFinite = (t: ConcreteTensor): boolean => {
+  if (!isFloat(t.dtype)) return true;
+  const d = t.data();
+  for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i])) return false;
+  return true;
+};
+
+const checkFinite = (prim: Primitive, args: readonly ConcreteTensor[], out: ConcreteTensor): void => {
+  if (allFinite(out) || !args.every(allFinite)) return;
+  const d = out.data();
+  let bad = 0;
+  while (Number.isFinite(d[bad])) bad++;
+  const what = Number.isNaN(d[bad]) ? "NaN" : d[bad] > 0 ? "+Inf" : "-Inf";
+  const where = context.length === 0 ? "outside any transform" : `under ${context.join(" > ")}`;
+  throw new NanError(
+    prim.name,
+    `produced ${what} (first at flat index ${bad}) from finite inputs of shapes ` +
+      `${args.map((a) => formatShape(a.shape)).join(", ")} → ${formatShape(out.shape)}, ${where}`,
+  );
+};

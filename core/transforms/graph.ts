@@ -1,0 +1,202 @@
+/**
+ * `trace(f, ...args)`: the immutable graph of the primitives a function
+ * applies, found by running it on symbolic values with the shapes and dtypes
+ * of `args`. The graph prints readably and can be evaluated again
+ * (`evalGraph`), which is what a compiled step will build on.
+ *
+ * @module
+ */
+import { SHORT_DTYPE } from "../dtype.ts";
+import { TransformError } from "../errors.ts";
+import { allPrimitives, type Params, type Primitive } from "../primitive.ts";
+import { formatShape } from "../shape.ts";
+import { type Aval, ConcreteTensor, Tensor } from "../tensor.ts";
+import { bind, Trace, Tracer, withTrace } from "../trace.ts";
+import { flatten, type TreeDef, unflatten } from "../tree/mod.ts";
+
+/** A value in a graph: an input, a constant, or the output of a node. */
+export interface Var {
+  readonly id: number;
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly dtype: Tensor["dtype"];
+}
+
+/** One primitive application. */
+export interface GraphNode {
+  readonly primitive: string;
+  readonly inputs: readonly Var[];
+  readonly params: Params;
+  readonly output: Var;
+}
+
+/** A captured constant (a tensor created or closed over by the function). */
+export interface GraphConst {
+  readonly v: Var;
+  readonly value: Tensor;
+}
+
+/** The immutable graph of a function. */
+export interface Graph {
+  readonly inputs: readonly Var[];
+  readonly consts: readonly GraphConst[];
+  readonly nodes: readonly GraphNode[];
+  readonly outputs: readonly Var[];
+  /** Structure of the arguments and of the result. */
+  readonly inTree: TreeDef;
+  readonly outTree: TreeDef;
+  /** Readable listing, one node a line. */
+  toString(): string;
+}
+
+const varName = (id: number): string => {
+  let s = "";
+  let n = id;
+  do {
+    s = String.fromCharCode(97 + (n % 26)) + s;
+    n = Math.floor(n / 26) - 1;
+  } while (n >= 0);
+  return s;
+};
+
+class GraphTracer extends Tracer {
+  readonly v: Var;
+  constructor(trace: GraphTrace, v: Var) {
+    super(trace, v);
+    this.v = v;
+  }
+  concrete(): ConcreteTensor {
+    throw new TransformError(
+      "trace",
+      `cannot read the value of ${this.v.name}: ${SHORT_DTYPE[this.dtype]}${formatShape(this.shape)} inside trace(); ` +
+        `it is symbolic (only its shape and dtype are known)`,
+    );
+  }
+}
+
+class GraphTrace extends Trace {
+  readonly kind = "trace";
+  readonly nodes: GraphNode[] = [];
+  readonly consts: GraphConst[] = [];
+  private readonly constVars = new Map<Tensor, Var>();
+  private next = 0;
+
+  newVar(a: Aval): Var {
+    const id = this.next++;
+    return Object.freeze({ id, name: varName(id), shape: a.shape, dtype: a.dtype });
+  }
+
+  varOf(x: Tensor): Var {
+    if (x instanceof GraphTracer && x.trace === this) return x.v;
+    if (x instanceof Tracer) {
+      throw new TransformError(
+        "trace",
+        `the traced function uses a value followed by an outer ${x.trace.kind} transform; trace the outer function instead`,
+      );
+    }
+    let v = this.constVars.get(x);
+    if (v === undefined) {
+      v = this.newVar(x);
+      this.constVars.set(x, v);
+      this.consts.push({ v, value: x });
+    }
+    return v;
+  }
+
+  processPrimitive(prim: Primitive, args: readonly Tensor[], params: Params): Tensor {
+    const inputs = args.map((a) => this.varOf(a));
+    const aval = prim.abstractEval(args, params);
+    const output = this.newVar(aval);
+    this.nodes.push(Object.freeze({ primitive: prim.name, inputs, params, output }));
+    return new GraphTracer(this, output);
+  }
+}
+
+const typeOf = (v: Var): string => `${SHORT_DTYPE[v.dtype]}${formatShape(v.shape)}`;
+
+const formatParam = (x: unknown): string => (Array.isArray(x) ? `[${x.join(",")}]` : String(x));
+
+const formatGraph = (g: Omit<Graph, "toString">): string => {
+  const lines = [`graph(${g.inputs.map((v) => `${v.name}: ${typeOf(v)}`).join(", ")}) {`];
+  for (const c of g.consts) {
+    lines.push(`  const ${c.v.name}: ${typeOf(c.v)} = ${c.value.size <= 6 ? JSON.stringify(c.value.toArray()) : "…"}`);
+  }
+  for (const n of g.nodes) {
+    const ps = Object.entries(n.params).map(([k, v]) => `${k}=${formatParam(v)}`);
+    const head = ps.length ? `${n.primitive}[${ps.join(", ")}]` : n.primitive;
+    lines.push(`  ${n.output.name}: ${typeOf(n.output)} = ${head} ${n.inputs.map((v) => v.name).join(" ")}`);
+  }
+  lines.push(`  return ${g.outputs.map((v) => v.name).join(", ")}`, "}");
+  return lines.join("\n");
+};
+
+/**
+ * Traces `f` on symbolic values shaped like `args` (trees of tensors) and
+ * returns its graph. Tensors the function creates or closes over become
+ * constants; reading a traced value (`item`, `toArray`) is an error.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { trace, add, mul, sum, tensor } from "../../mod.ts";
+ * const g = trace((x, y) => sum(add(mul(x, y), 1)), tensor([1, 2]), tensor([3, 4]));
+ * assert.deepEqual(g.nodes.map((n) => n.primitive), ["mul", "add", "sum"]);
+ * assert.match(g.toString(), /f: f32\[\] = sum\[axes=\[0\]\] e/);
+ * ```
+ */
+export const trace = (f: (...args: never[]) => unknown, ...args: readonly unknown[]): Graph =>
+  withTrace((level) => new GraphTrace(level), (t) => {
+    const [argLeaves, inTree] = flatten(args);
+    const inputs = argLeaves.map((l, i) => {
+      if (!(l instanceof Tensor)) throw new TransformError("trace", `argument leaf ${i} is ${typeof l}, not a tensor`);
+      return t.newVar(l);
+    });
+    const tracers = inputs.map((v) => new GraphTracer(t, v));
+    const out = (f as (...a: unknown[]) => unknown)(...(unflatten(inTree, tracers) as unknown[]));
+    const [outLeaves, outTree] = flatten(out);
+    const outputs = outLeaves.map((l, i) => {
+      if (!(l instanceof Tensor)) throw new TransformError("trace", `output leaf ${i} is ${typeof l}, not a tensor`);
+      return t.varOf(l);
+    });
+    const g = { inputs, consts: [...t.consts], nodes: [...t.nodes], outputs, inTree, outTree };
+    const text = formatGraph(g);
+    return Object.freeze({ ...g, toString: () => text });
+  });
+
+/**
+ * Runs a graph on new arguments of the same structure, shapes and dtypes,
+ * applying its primitives again (so it composes with `grad` and the other
+ * transforms).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { trace, evalGraph, mul, tensor } from "../../mod.ts";
+ * const g = trace((x) => mul(x, x), tensor([1, 2]));
+ * assert.deepEqual((evalGraph(g, tensor([3, 4])) as ReturnType<typeof tensor>).toArray(), [9, 16]);
+ * ```
+ */
+export const evalGraph = (g: Graph, ...args: readonly unknown[]): unknown => {
+  const [leaves] = flatten(args);
+  if (leaves.length !== g.inputs.length) {
+    throw new TransformError("evalGraph", `expected ${g.inputs.length} input tensors, got ${leaves.length}`);
+  }
+  const env = new Map<number, Tensor>();
+  g.inputs.forEach((v, i) => {
+    const x = leaves[i];
+    if (!(x instanceof Tensor) || x.dtype !== v.dtype || formatShape(x.shape) !== formatShape(v.shape)) {
+      throw new TransformError("evalGraph", `input ${i} must be ${typeOf(v)}`);
+    }
+    env.set(v.id, x);
+  });
+  for (const c of g.consts) env.set(c.v.id, c.value);
+  const byName = primitiveTable();
+  for (const n of g.nodes) {
+    const prim = byName.get(n.primitive);
+    if (prim === undefined) throw new TransformError("evalGraph", `unknown primitive ${n.primitive}`);
+    env.set(n.output.id, bind(prim, n.inputs.map((v) => env.get(v.id)!), n.params));
+  }
+  return unflatten(g.outTree, g.outputs.map((v) => env.get(v.id)!));
+};
+
+const primitiveTable = (): Map<string, Primitive> => new Map(allPrimitives().map((p) => [p.name, p]));

@@ -1,0 +1,152 @@
+/**
+ * Full Jacobians: `jacfwd` (one `jvp` per input element) and `jacrev` (one
+ * pullback per output element), and `hessian` = jacfwd(jacrev(f)).
+ *
+ * For an output leaf of shape S and an input leaf of shape T the Jacobian
+ * block has shape S ++ T. With tree-valued outputs and inputs the result is
+ * the output's structure holding, at each leaf, the input's structure.
+ *
+ * @module
+ */
+import { fromTyped } from "../creation.ts";
+import { allocTyped } from "../dtype.ts";
+import { stack } from "../ops/shaping.ts";
+import { reshape } from "../prims/shape.ts";
+import { zerosFor } from "../prims/zeros.ts";
+import { Tensor } from "../tensor.ts";
+import { flatten, type Tree, type TreeDef, type TreeOf, unflatten } from "../tree/mod.ts";
+import { type Argnums, selectArgs } from "./args.ts";
+import { jvp } from "./jvp.ts";
+import { type GradOf, vjpWith } from "./vjp.ts";
+
+/**
+ * The type of a Jacobian: the output's structure with, at each tensor leaf,
+ * the differentiated argument's structure (for a tensor → tensor function,
+ * a tensor).
+ */
+export type JacobianOf<R, G> = R extends Tensor ? G : TreeOf<R, G>;
+
+/** Options of `jacfwd`, `jacrev` and `hessian`. */
+export interface JacobianOptions {
+  /** Which positional arguments to differentiate (default 0). */
+  readonly argnums?: Argnums;
+}
+
+/** The one-hot tensor of `like`'s shape and dtype with a 1 at flat index `i`. */
+const basis = (like: Tensor, i: number): Tensor => {
+  const data = allocTyped(like.dtype, like.size);
+  data[i] = 1;
+  return fromTyped(data, like.shape);
+};
+
+const outputLeaves = (kind: string, out: unknown): [Tensor[], TreeDef] => {
+  const [leaves, def] = flatten(out);
+  for (const l of leaves) {
+    if (!(l instanceof Tensor)) throw new TypeError(`${kind}: the function returned a non-tensor leaf (${typeof l})`);
+  }
+  return [leaves as Tensor[], def];
+};
+
+/** Builds the nested result from blocks[j][k] (output leaf j, input leaf k). */
+const assemble = (
+  outDef: TreeDef,
+  blocks: Tensor[][],
+  rebuild: (leaves: readonly unknown[]) => unknown,
+): unknown => unflatten(outDef, blocks.map((row) => rebuild(row)));
+
+/**
+ * The Jacobian by forward mode: cheap when inputs are few.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { jacfwd, mul, tensor } from "../../mod.ts";
+ * const J = jacfwd((x: ReturnType<typeof tensor>) => mul(x, x))(tensor([1, 2]));
+ * assert.deepEqual(J.toArray(), [[2, 0], [0, 4]]);
+ * ```
+ */
+export const jacfwd = <A extends readonly unknown[], R, const N extends Argnums = 0>(
+  f: (...args: A) => R,
+  opts: JacobianOptions & { readonly argnums?: N } = {},
+) =>
+(...args: A): JacobianOf<R, GradOf<A, N>> => {
+  const sel = selectArgs("jacfwd", args, opts.argnums ?? 0);
+  const g = (...ls: Tensor[]) => f(...(sel.substitute(ls) as unknown as A));
+  const push = (tangents: Tensor[]): Tensor[] => {
+    const [y, dy] = jvp(g, [...sel.leaves], tangents);
+    out ??= outputLeaves("jacfwd", y);
+    return flatten(dy)[0] as Tensor[];
+  };
+  let out: [Tensor[], TreeDef] | undefined;
+  // columns[k][j][e]: the tangent of output leaf j along element e of input leaf k
+  const columns = sel.leaves.map((x, k) =>
+    Array.from({ length: x.size }, (_, e) => push(sel.leaves.map((y, kk) => (kk === k ? basis(y, e) : zerosFor(y)))))
+  );
+  // With no input elements at all, one pass with zero tangents still gives the output's structure.
+  if (out === undefined) push(sel.leaves.map(zerosFor));
+  const [outLeaves, outDef] = out!;
+  const blocks = outLeaves.map((o, j) =>
+    sel.leaves.map((x, k) => {
+      const col = x.size === 0
+        ? zerosFor({ shape: [...o.shape, 0], dtype: o.dtype })
+        : stack(columns[k].map((c) => c[j]), -1);
+      return reshape(col, [...o.shape, ...x.shape]);
+    })
+  );
+  return assemble(outDef, blocks, sel.rebuild) as JacobianOf<R, GradOf<A, N>>;
+};
+
+/**
+ * The Jacobian by reverse mode: cheap when outputs are few.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { jacrev, mul, tensor } from "../../mod.ts";
+ * const J = jacrev((x: ReturnType<typeof tensor>) => mul(x, x))(tensor([1, 2]));
+ * assert.deepEqual(J.toArray(), [[2, 0], [0, 4]]);
+ * ```
+ */
+export const jacrev = <A extends readonly unknown[], R, const N extends Argnums = 0>(
+  f: (...args: A) => R,
+  opts: JacobianOptions & { readonly argnums?: N } = {},
+) =>
+(...args: A): JacobianOf<R, GradOf<A, N>> => {
+  const argnums = opts.argnums ?? 0;
+  const sel = selectArgs("jacrev", args, argnums);
+  const [out, pullback] = vjpWith("jacrev", f as (...a: never[]) => unknown, args, argnums);
+  const [outLeaves, outDef] = outputLeaves("jacrev", out);
+  const blocks = outLeaves.map((o, j) => {
+    // rows[e][k]: the gradient of output leaf j's element e w.r.t. input leaf k
+    const rows: Tensor[][] = [];
+    for (let e = 0; e < o.size; e++) {
+      const ct = unflatten(outDef, outLeaves.map((oo, jj) => (jj === j ? basis(oo, e) : zerosFor(oo))));
+      const [g] = flatten(pullback(ct));
+      rows.push(g as Tensor[]);
+    }
+    return sel.leaves.map((x, k) => {
+      const block = o.size === 0
+        ? zerosFor({ shape: [0, ...x.shape], dtype: x.dtype })
+        : stack(rows.map((r) => r[k]), 0);
+      return reshape(block, [...o.shape, ...x.shape]);
+    });
+  });
+  return assemble(outDef, blocks, sel.rebuild) as JacobianOf<R, GradOf<A, N>>;
+};
+
+/**
+ * The Hessian of a scalar function: jacfwd(jacrev(f)).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { hessian, mul, sum, tensor } from "../../mod.ts";
+ * const H = hessian((x: ReturnType<typeof tensor>) => sum(mul(mul(x, x), x)))(tensor([1, 2]));
+ * assert.deepEqual(H.toArray(), [[6, 0], [0, 12]]);
+ * ```
+ */
+export const hessian = <A extends readonly unknown[], const N extends Argnums = 0>(
+  f: (...args: A) => Tensor,
+  opts: JacobianOptions & { readonly argnums?: N } = {},
+): (...args: A) => GradOf<A, N> extends Tensor ? Tensor : Tree<Tree<Tensor>> =>
+  jacfwd(jacrev(f, opts), opts) as (...args: A) => GradOf<A, N> extends Tensor ? Tensor : Tree<Tree<Tensor>>;

@@ -1,0 +1,347 @@
+/**
+ * Reverse mode: `vjp` records the primitives a function applies on a tape,
+ * then walks the tape backwards applying each primitive's VJP rule
+ * ("factorised" accumulation). The backward pass is made of ordinary ops, so
+ * under an outer transform it is itself traced and can be differentiated
+ * again.
+ *
+ * @module
+ */
+import { isFloat } from "../dtype.ts";
+import { TransformError } from "../errors.ts";
+import type { Params, Primitive } from "../primitive.ts";
+import { add } from "../prims/binary.ts";
+import { zerosFor } from "../prims/zeros.ts";
+import { formatShape, shapeEqual } from "../shape.ts";
+import { onesLike } from "../creation.ts";
+import { Tensor } from "../tensor.ts";
+import { bind, inContext, Trace, Tracer, withTrace } from "../trace.ts";
+import { flatten, type TreeDef, unflatten } from "../tree/mod.ts";
+import { type Argnums, selectArgs } from "./args.ts";
+
+/** One recorded application: inputs' values and where they came from on the tape. */
+export class TapeNode {
+  constructor(
+    /** `null` for an input of the differentiated function. */
+    readonly prim: Primitive | null,
+    readonly primals: readonly Tensor[],
+    readonly out: Tensor,
+    readonly params: Params,
+    /** For each input, the node that produced it on this tape, or `null` for a constant. */
+    readonly parents: readonly (TapeNode | null)[],
+  ) {}
+}
+
+/** A value followed by one `vjp`: its (lower-level) value and its tape node. */
+export class VjpTracer extends Tracer {
+  readonly primal: Tensor;
+  readonly node: TapeNode;
+  constructor(trace: VjpTrace, primal: Tensor, node: TapeNode) {
+    super(trace, primal);
+    this.primal = primal;
+    this.node = node;
+  }
+  concrete() {
+    return this.primal.concrete();
+  }
+}
+
+/** The trace of one running `vjp`: owns the tape. */
+export class VjpTrace extends Trace {
+  readonly kind: string;
+  readonly tape: TapeNode[] = [];
+
+  constructor(level: number, kind = "vjp") {
+    super(level);
+    this.kind = kind;
+  }
+
+  processPrimitive(prim: Primitive, args: readonly Tensor[], params: Params): Tensor {
+    const n = args.length;
+    const primals = new Array<Tensor>(n);
+    const parents = new Array<TapeNode | null>(n);
+    let tracked = false;
+    for (let i = 0; i < n; i++) {
+      const a = args[i];
+      if (a instanceof VjpTracer && a.trace === this) {
+        primals[i] = a.primal;
+        parents[i] = a.node;
+        tracked = true;
+      } else {
+        primals[i] = a;
+        parents[i] = null;
+      }
+    }
+    const out = bind(prim, primals, params);
+    if (!tracked) return out;
+    const node = new TapeNode(prim, primals, out, params, parents);
+    this.tape.push(node);
+    return new VjpTracer(this, out, node);
+  }
+
+  /** Wraps a value as an input of the differentiated function. */
+  input(x: Tensor): VjpTracer {
+    const node = new TapeNode(null, [], x, {}, []);
+    this.tape.push(node);
+    return new VjpTracer(this, x, node);
+  }
+}
+
+const accumulate = (cts: Map<TapeNode, Tensor>, node: TapeNode, ct: Tensor): void => {
+  const prev = cts.get(node);
+  cts.set(node, prev === undefined ? ct : add(prev, ct));
+};
+
+/**
+ * Runs the tape backwards from output cotangents to the inputs' cotangents
+ * (`null` where no path leads).
+ */
+export const backward = (
+  trace: VjpTrace,
+  outputs: readonly (TapeNode | null)[],
+  cotangents: readonly Tensor[],
+  inputs: readonly TapeNode[],
+): (Tensor | null)[] => {
+  const cts = new Map<TapeNode, Tensor>();
+  outputs.forEach((node, i) => node !== null && accumulate(cts, node, cotangents[i]));
+  const label = `${trace.kind} (level ${trace.level}, backward pass)`;
+  inContext(label, () => {
+    const tape = trace.tape;
+    for (let t = tape.length - 1; t >= 0; t--) {
+      const node = tape[t];
+      const prim = node.prim;
+      if (prim === null) continue;
+      const g = cts.get(node);
+      if (g === undefined) continue;
+      cts.delete(node);
+      const needs = node.parents.map((p) => p !== null);
+      const grads = prim.vjp(g, node.primals, node.out, node.params, needs);
+      for (let i = 0; i < node.parents.length; i++) {
+        const parent = node.parents[i];
+        const ct = grads[i];
+        if (parent === null || ct === null) continue;
+        const x = node.primals[i];
+        if (!shapeEqual(ct.shape, x.shape) || ct.dtype !== x.dtype) {
+          throw new TransformError(
+            prim.name,
+            `internal: VJP rule gave a cotangent ${ct.dtype}${formatShape(ct.shape)} for input ${i} of ${x.dtype}${
+              formatShape(x.shape)
+            }`,
+          );
+        }
+        accumulate(cts, parent, ct);
+      }
+    }
+  });
+  return inputs.map((n) => cts.get(n) ?? null);
+};
+
+/** The result of `vjp`: the output, and the function that pulls cotangents back. */
+export type VjpResult<R, G> = [R, (cotangent: R) => G];
+
+/**
+ * Evaluates `f(...primals)` and returns `[output, pullback]`, where
+ * `pullback(ct)` gives the cotangent of every argument (a tuple of trees with
+ * the arguments' structure) for an output cotangent `ct` of the output's
+ * structure. The pullback can be called many times.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { vjp, mul, tensor } from "../../mod.ts";
+ * const [y, pullback] = vjp((a, b) => mul(a, b), tensor([2]), tensor([3]));
+ * assert.deepEqual(y.toArray(), [6]);
+ * const [da, db] = pullback(tensor([1]));
+ * assert.deepEqual([da.toArray(), db.toArray()], [[3], [2]]);
+ * ```
+ */
+export const vjp = <Args extends readonly unknown[], R>(
+  f: (...args: Args) => R,
+  ...primals: Args
+): VjpResult<R, Args> => {
+  const all = Array.from({ length: primals.length }, (_, i) => i);
+  const [out, pullback] = vjpWith("vjp", f as unknown as (...a: never[]) => R, primals, all);
+  return [out, (ct: R) => pullback(ct) as unknown as Args];
+};
+
+/**
+ * Shared by `vjp`, `grad`, `jacrev`: traces `f` with the `argnums` arguments
+ * followed, and returns the output with a pullback to those arguments.
+ */
+export const vjpWith = <R>(
+  kind: string,
+  f: (...args: never[]) => R,
+  args: readonly unknown[],
+  argnums: Argnums,
+): [R, (ct: unknown) => unknown] => {
+  const sel = selectArgs(kind, args, argnums);
+  let trace!: VjpTrace;
+  let inputNodes!: TapeNode[];
+  let outDef!: TreeDef;
+  let outNodes!: (TapeNode | null)[];
+  const out = withTrace(
+    (level) => new VjpTrace(level, kind),
+    (t) =>
+      inContext(`${kind} (level ${t.level}, forward pass)`, () => {
+        trace = t;
+        const inputs = sel.leaves.map((x) => t.input(x));
+        inputNodes = inputs.map((x) => x.node);
+        const y = (f as (...a: unknown[]) => R)(...sel.substitute(inputs));
+        const [leaves, def] = flatten(y);
+        outDef = def;
+        outNodes = leaves.map((l) => (l instanceof VjpTracer && l.trace === t ? l.node : null));
+        return unflatten(def, leaves.map((l) => (l instanceof VjpTracer && l.trace === t ? l.primal : l))) as R;
+      }),
+  );
+  const [outLeaves] = flatten(out);
+  const pullback = (ct: unknown): unknown => {
+    const [ctLeaves, ctDef] = flatten(ct);
+    if (ctLeaves.length !== outLeaves.length) {
+      throw new TransformError(kind, `cotangent has structure ${ctDef} but the output has ${outDef}`);
+    }
+    ctLeaves.forEach((c, i) => {
+      const o = outLeaves[i] as Tensor;
+      if (!(c instanceof Tensor) || !shapeEqual(c.shape, o.shape) || c.dtype !== o.dtype) {
+        throw new TransformError(
+          kind,
+          `cotangent ${i} must be a ${o.dtype}${formatShape(o.shape)} tensor like the output, got ${
+            c instanceof Tensor ? `${c.dtype}${formatShape(c.shape)}` : typeof c
+          }`,
+        );
+      }
+    });
+    const grads = backward(trace, outNodes, ctLeaves as Tensor[], inputNodes);
+    return sel.rebuild(grads.map((g, i) => g ?? zerosFor(sel.leaves[i])));
+  };
+  return [out, pullback];
+};
+
+/** Options of `grad` and `valueAndGrad`. */
+export interface GradOptions {
+  /** Which positional arguments to differentiate (default 0). An array gives a tuple of gradients. */
+  readonly argnums?: Argnums;
+  /** `f` returns `[loss, aux]`; aux is passed through undifferentiated. */
+  readonly hasAux?: boolean;
+}
+
+const splitAux = (kind: string, y: unknown, hasAux: boolean): [unknown, unknown] => {
+  if (!hasAux) return [y, undefined];
+  if (!Array.isArray(y) || y.length !== 2) {
+    throw new TransformError(kind, "with hasAux, the function must return [loss, aux]");
+  }
+  return [y[0], y[1]];
+};
+
+const checkScalar = (kind: string, y: unknown): Tensor => {
+  if (!(y instanceof Tensor)) {
+    throw new TransformError(kind, `the function must return a scalar tensor, got ${typeof y}`);
+  }
+  if (y.ndim !== 0 || !isFloat(y.dtype)) {
+    throw new TransformError(
+      kind,
+      `the function must return a float scalar (shape []), got ${y.dtype}${
+        formatShape(y.shape)
+      }; reduce it first, e.g. with sum or mean`,
+    );
+  }
+  return y;
+};
+
+/** The gradient type for `argnums` N of a function with arguments A. */
+export type GradOf<A extends readonly unknown[], N> = N extends number ? Exclude<A[N], number>
+  : { -readonly [K in keyof N]: N[K] extends number ? Exclude<A[N[K]], number> : never };
+
+/** What `f` returns: a scalar loss, or `[loss, aux]` with `hasAux`. */
+type LossOf<Aux> = Tensor | readonly [Tensor, Aux];
+
+const run = <A extends readonly unknown[]>(
+  f: (...args: A) => unknown,
+  opts: GradOptions,
+  args: A,
+): [Tensor, unknown, unknown] => {
+  const hasAux = opts.hasAux ?? false;
+  let aux: unknown;
+  const [out, pullback] = vjpWith(
+    "grad",
+    (...a: never[]) => {
+      const [loss, x] = splitAux("grad", (f as unknown as (...b: unknown[]) => unknown)(...a), hasAux);
+      aux = x;
+      return checkScalar("grad", loss);
+    },
+    args,
+    opts.argnums ?? 0,
+  );
+  return [out, aux, pullback(onesLike(out))];
+};
+
+/**
+ * The gradient of a scalar function: `grad(f)(...args)` has the structure of
+ * the differentiated argument (argument 0 by default; `argnums: [0, 1]`
+ * gives a tuple). With `hasAux`, `f` returns `[loss, aux]` and the result is
+ * `[gradient, aux]`. Transforms nest: `grad(grad(f))`, `grad` of a function
+ * that calls `grad`, `jacfwd(grad(f))` all work.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { grad, mul, sin, sum, tensor } from "../../mod.ts";
+ * const f = (x: ReturnType<typeof tensor>) => sum(sin(x));
+ * assert.equal(grad(f)(tensor(0)).item(), 1);
+ * assert.equal(Math.abs(grad(grad(f))(tensor(0)).item()), 0); // −sin(0) = −0
+ * const g = grad((p: { w: ReturnType<typeof tensor> }) => sum(mul(p.w, p.w)))({ w: tensor([3]) });
+ * assert.deepEqual(g.w.toArray(), [6]);
+ * ```
+ */
+export function grad<A extends readonly unknown[]>(f: (...args: A) => Tensor): (...args: A) => GradOf<A, 0>;
+export function grad<A extends readonly unknown[], const N extends Argnums = 0>(
+  f: (...args: A) => Tensor,
+  opts?: GradOptions & { readonly argnums?: N; readonly hasAux?: false },
+): (...args: A) => GradOf<A, N>;
+export function grad<A extends readonly unknown[], Aux, const N extends Argnums = 0>(
+  f: (...args: A) => readonly [Tensor, Aux],
+  opts: GradOptions & { readonly argnums?: N; readonly hasAux: true },
+): (...args: A) => [GradOf<A, N>, Aux];
+export function grad<A extends readonly unknown[]>(
+  f: (...args: A) => LossOf<unknown>,
+  opts: GradOptions = {},
+): (...args: A) => unknown {
+  return (...args: A) => {
+    const [, aux, g] = run(f, opts, args);
+    return opts.hasAux ? [g, aux] : g;
+  };
+}
+
+/**
+ * `valueAndGrad(f, opts)(...args)` returns `[value, gradient]` (with
+ * `hasAux`: `[[value, aux], gradient]`, as JAX), from one forward and one
+ * backward pass.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { valueAndGrad, square, sum, tensor } from "../../mod.ts";
+ * const [v, g] = valueAndGrad((x: ReturnType<typeof tensor>) => sum(square(x)))(tensor([1, 2]));
+ * assert.equal(v.item(), 5);
+ * assert.deepEqual(g.toArray(), [2, 4]);
+ * ```
+ */
+export function valueAndGrad<A extends readonly unknown[]>(
+  f: (...args: A) => Tensor,
+): (...args: A) => [Tensor, GradOf<A, 0>];
+export function valueAndGrad<A extends readonly unknown[], const N extends Argnums = 0>(
+  f: (...args: A) => Tensor,
+  opts?: GradOptions & { readonly argnums?: N; readonly hasAux?: false },
+): (...args: A) => [Tensor, GradOf<A, N>];
+export function valueAndGrad<A extends readonly unknown[], Aux, const N extends Argnums = 0>(
+  f: (...args: A) => readonly [Tensor, Aux],
+  opts: GradOptions & { readonly argnums?: N; readonly hasAux: true },
+): (...args: A) => [[Tensor, Aux], GradOf<A, N>];
+export function valueAndGrad<A extends readonly unknown[]>(
+  f: (...args: A) => LossOf<unknown>,
+  opts: GradOptions = {},
+): (...args: A) => unknown {
+  return (...args: A) => {
+    const [value, aux, g] = run(f, opts, args);
+    return [opts.hasAux ? [value, aux] : value, g];
+  };
+}

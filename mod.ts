@@ -1,0 +1,56 @@
+/**
+ * dendrite: functional deep learning for Deno and Bun.
+ *
+ * Immutable tensors, ops as plain functions, JAX-style transforms (`grad`,
+ * `jvp`, `vjp`, `jacfwd`, `jacrev`, `hessian`) over parameter trees,
+ * splittable PRNG keys, and a pluggable numeric backend.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { grad, mean, square, sub, tensor, type Tensor } from "./mod.ts";
+ * const loss = (w: Tensor) => mean(square(sub(w, 3)));
+ * assert.deepEqual(grad(loss)(tensor([1])).toArray(), [-4]);
+ * ```
+ *
+ * @module
+ */
+export { type Aval, type NestedArray, Tensor } from "./core/tensor.ts";
+export { type DType, type FloatDType, isFloat } from "./core/dtype.ts";
+export type { Shape } from "./core/shape.ts";
+export {
+  DendriteError,
+  DTypeError,
+  NanError,
+  ShapeError,
+  TransformError,
+  TreeError,
+  ValueError,
+} from "./core/errors.ts";
+export {
+  arange,
+  type CreateOptions,
+  eye,
+  full,
+  linspace,
+  ones,
+  onesLike,
+  scalar,
+  tensor,
+  type TensorData,
+  zeros,
+  zerosLike,
+} from "./core/creation.ts";
+export * from "./core/ops/mod.ts";
+export { grad, type GradOf, type GradOptions, valueAndGrad, vjp } from "./core/transforms/vjp.ts";
+export { jvp } from "./core/transforms/jvp.ts";
+export { hessian, jacfwd, type JacobianOptions, jacrev } from "./core/transforms/jacobian.ts";
+export { customVjp } from "./core/transforms/custom_vjp.ts";
+export { evalGraph, type Graph, type GraphConst, type GraphNode, trace, type Var } from "./core/transforms/graph.ts";
+export type { Argnums } from "./core/transforms/args.ts";
+export { setDebugNans, withDebugNans } from "./core/trace.ts";
+export { getBackend, registerBackend, setBackend } from "./core/backend_registry.ts";
+export type { Backend } from "./backends/backend.ts";
+export * as tree from "./core/tree/mod.ts";
+export * as random from "./core/random/mod.ts";
+export * as testing from "./testing/mod.ts";

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Static checks: type-check every file, lint, and formatting.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/node_modules/.bin:$PATH" NO_COLOR=1
+files=$(git ls-files --cached --others --exclude-standard '*.ts' | grep -v '^node_modules/')
+echo "== deno check ($(echo "$files" | wc -l) files)"
+deno check $files
+echo "== deno lint"
+deno lint
+echo "== deno fmt --check"
+deno fmt --check

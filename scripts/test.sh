@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The whole test suite: static checks, then every test under Deno and under
+# Bun. Both runtimes always run; the script fails if any step failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/node_modules/.bin:$PATH"
+status=0
+step() {
+  local name=$1
+  shift
+  echo "==== $name"
+  if "$@"; then echo "==== $name: ok"; else echo "==== $name: FAILED"; status=1; fi
+}
+step "static checks" bash scripts/check.sh
+log=$(mktemp -d)
+trap 'rm -rf "$log"' EXIT
+step "deno test" bash -c "set -o pipefail; deno test -A --doc tests/ mod.ts core/ backends/ testing/ 2>&1 | tee '$log/deno'"
+step "bun test" bash -c "set -o pipefail; bun test --timeout 120000 tests/ 2>&1 | tee '$log/bun'"
+# One summary line over both runtimes (Deno counts top-level tests and doc examples, Bun counts every test).
+strip() { sed 's/\x1b\[[0-9;]*m//g' "$1" 2>/dev/null; }
+dp=$(strip "$log/deno" | grep -E '^(ok|FAILED) \|' | sed -E 's/.*\| ([0-9]+) passed.*/\1/' | tail -1)
+df=$(strip "$log/deno" | grep -E '^(ok|FAILED) \|' | sed -E 's/.*\| ([0-9]+) failed.*/\1/' | tail -1)
+bp=$(strip "$log/bun" | grep -E '^ *[0-9]+ pass$' | grep -oE '[0-9]+' | tail -1)
+bf=$(strip "$log/bun" | grep -E '^ *[0-9]+ fail$' | grep -oE '[0-9]+' | tail -1)
+if [ "$status" = 0 ]; then echo "all test suites passed (deno and bun)"; else echo "some test suites FAILED"; fi
+echo "deno + bun: $(( ${dp:-0} + ${bp:-0} )) passed, $(( ${df:-0} + ${bf:-0} )) failed"
+exit $status
