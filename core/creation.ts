@@ -11,7 +11,7 @@ import { activeBackend } from "./backend_registry.ts";
 import { allocTyped, checkDType, type DType, dtypeOf, type TypedArray } from "./dtype.ts";
 import { ValueError } from "./errors.ts";
 import { checkShape, formatShape, type Shape, sizeOf } from "./shape.ts";
-import { ConcreteTensor, type Tensor } from "./tensor.ts";
+import { ConcreteTensor, frozenShape, type Tensor } from "./tensor.ts";
 
 /** Options shared by the constructors. */
 export interface CreateOptions {
@@ -24,7 +24,7 @@ export type TensorData = number | boolean | TypedArray | readonly TensorData[];
 
 /** @internal Wraps a typed array the caller will never write again as a tensor. */
 export const fromTyped = (data: TypedArray, shape: Shape): ConcreteTensor =>
-  new ConcreteTensor(shape, dtypeOf(data), activeBackend().fromTypedArray(data));
+  new ConcreteTensor(frozenShape(shape), dtypeOf(data), activeBackend().fromTypedArray(data));
 
 const isTyped = (x: unknown): x is TypedArray =>
   x instanceof Float32Array || x instanceof Float64Array || x instanceof Int32Array || x instanceof Uint8Array;
@@ -154,7 +154,7 @@ export const scalar = (value: number, dtype: DType = "float32"): Tensor => tenso
 export const full = (shape: Shape, value: number, opts: CreateOptions = {}): Tensor => {
   const s = checkShape("full", shape);
   const dtype = checkDType("full", opts.dtype ?? "float32");
-  return new ConcreteTensor(s, dtype, activeBackend().full(dtype, sizeOf(s), value));
+  return new ConcreteTensor(frozenShape(s), dtype, activeBackend().full(dtype, sizeOf(s), value));
 };
 
 /**

@@ -48,6 +48,31 @@ export const stridesOf = (shape: Shape): number[] => {
   return s;
 };
 
+const stridesCache = new WeakMap<Shape, readonly number[]>();
+
+/**
+ * Row-major strides of a shape, cached per shape array: tensors share their
+ * (frozen) shape arrays, so the hot elementwise path rarely recomputes them.
+ * The result must not be modified.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { contiguousStrides } from "./shape.ts";
+ * const shape = Object.freeze([2, 3]);
+ * assert.deepEqual(contiguousStrides(shape), [3, 1]);
+ * assert.equal(contiguousStrides(shape), contiguousStrides(shape));
+ * ```
+ */
+export const contiguousStrides = (shape: Shape): readonly number[] => {
+  let s = stridesCache.get(shape);
+  if (s === undefined) {
+    s = Object.freeze(stridesOf(shape));
+    stridesCache.set(shape, s);
+  }
+  return s;
+};
+
 /**
  * Whether two shapes are equal.
  *

@@ -44,8 +44,9 @@ export abstract class Tensor implements Aval {
 
   constructor(shape: Shape, dtype: DType) {
     // Shapes are shared between tensors (an elementwise op's output reuses its
-    // input's), so they are frozen: no one can change another tensor's shape.
-    this.shape = Object.isFrozen(shape) ? shape : Object.freeze([...shape]);
+    // input's), so every shape reaching here is frozen by its maker (see
+    // `frozenShape`); checking here would cost more than the op on small tensors.
+    this.shape = shape;
     this.dtype = dtype;
     this.size = sizeOf(shape);
   }
@@ -93,6 +94,12 @@ export abstract class Tensor implements Aval {
     }
   }
 }
+
+/**
+ * @internal Freezes a freshly made shape array for a new tensor (a shape that
+ * is already some tensor's is frozen, and passes through).
+ */
+export const frozenShape = (shape: Shape): Shape => (Object.isFrozen(shape) ? shape : Object.freeze([...shape]));
 
 /** Reads `Buf` storage; set by the backend registry so this file needs no backend import. */
 let readStorage: (buf: Buf) => Buf = (buf) => buf;

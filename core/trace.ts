@@ -17,8 +17,8 @@ import { activeBackend } from "./backend_registry.ts";
 import { isFloat } from "./dtype.ts";
 import { NanError, TransformError } from "./errors.ts";
 import type { Params, Primitive } from "./primitive.ts";
-import { formatShape } from "./shape.ts";
-import { type Aval, ConcreteTensor, Tensor } from "./tensor.ts";
+import { formatShape, type Shape } from "./shape.ts";
+import { type Aval, ConcreteTensor, frozenShape, Tensor } from "./tensor.ts";
 
 /** One running transform. */
 export abstract class Trace {
@@ -105,9 +105,17 @@ export const bind = (prim: Primitive, args: readonly Tensor[], params: Params): 
 const evaluate = (prim: Primitive, args: readonly ConcreteTensor[], params: Params): Tensor => {
   const aval = prim.abstractEval(args, params);
   const buf = prim.impl(activeBackend(), args, params, aval);
-  const out = new ConcreteTensor(aval.shape, aval.dtype, buf);
+  // A shape taken from an input is frozen already; a new one is frozen here.
+  let shape = aval.shape;
+  if (!sharesShape(shape, args)) shape = frozenShape(shape);
+  const out = new ConcreteTensor(shape, aval.dtype, buf);
   if (nanChecks) checkFinite(prim, args, out);
   return out;
+};
+
+const sharesShape = (shape: Shape, args: readonly Tensor[]): boolean => {
+  for (let i = 0; i < args.length; i++) if (args[i].shape === shape) return true;
+  return false;
 };
 
 // ---------------------------------------------------------------------------

@@ -11,10 +11,34 @@
 import type { BinaryOp, BroadcastLayout, Buf } from "../backend.ts";
 import { allocTyped, type DType } from "../../core/dtype.ts";
 import { ValueError } from "../../core/errors.ts";
-import { sizeOf } from "../../core/shape.ts";
+import { type Shape, sizeOf } from "../../core/shape.ts";
 import { planRows, type RowPlan } from "./strided.ts";
 
 const NO_OFFSETS = [0, 0] as const;
+
+const CONTIGUOUS = 0;
+const SINGLE = 1;
+const OTHER = 2;
+
+/**
+ * How an input is read over `shape`: every element in order (row-major
+ * strides, ignoring axes of size 1), one element for all (all strides 0), or
+ * otherwise. Allocation-free, so the fast paths cost nothing to find.
+ */
+export function readKind(shape: Shape, strides: readonly number[]): number {
+  let contiguous = true;
+  let single = true;
+  let expect = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    const n = shape[d];
+    if (n === 1) continue;
+    const s = strides[d];
+    if (s !== 0) single = false;
+    if (s !== expect) contiguous = false;
+    expect *= n;
+  }
+  return contiguous ? CONTIGUOUS : single ? SINGLE : OTHER;
+}
 
 /** Whether `op` writes bool (comparisons and logical ops). */
 const writesBool = (op: BinaryOp): boolean =>
@@ -48,8 +72,17 @@ export function binary(
   const n = sizeOf(layout.shape);
   const out = allocTyped(writesBool(op) ? "bool" : dtype, n);
   if (n === 0) return out;
+  const intWrap = dtype === "int32" && (op === "mul" || op === "pow");
+  // The common cases are decided before planning rows, which allocates.
+  if (!intWrap) {
+    const ka = readKind(layout.shape, layout.strides[0]);
+    const kb = readKind(layout.shape, layout.strides[1]);
+    if (ka === CONTIGUOUS && kb === CONTIGUOUS && contiguous(op, a, b, out, n)) return out;
+    if (ka === CONTIGUOUS && kb === SINGLE && scalarRight(op, a, b[0], out, n)) return out;
+    if (ka === SINGLE && kb === CONTIGUOUS && scalarLeft(op, a[0], b, out, n)) return out;
+  }
   const p = planRows(layout.shape, layout.strides, NO_OFFSETS);
-  if (dtype === "int32" && (op === "mul" || op === "pow")) {
+  if (intWrap) {
     int32Strided(op, a, b, out, p);
     return out;
   }
@@ -296,13 +329,17 @@ export function where(
   const n = sizeOf(layout.shape);
   const out = allocTyped(dtype, n);
   if (n === 0) return out;
-  const { rows, inner, starts, steps } = planRows(layout.shape, layout.strides, [0, 0, 0]);
-  const [rc, ra, rb] = starts;
-  const [sc, sa, sb] = steps;
-  if (rows === 1 && sc === 1 && sa === 1 && sb === 1) {
+  const [lc, la, lb] = layout.strides;
+  if (
+    readKind(layout.shape, lc) === CONTIGUOUS && readKind(layout.shape, la) === CONTIGUOUS &&
+    readKind(layout.shape, lb) === CONTIGUOUS
+  ) {
     for (let o = 0; o < n; o++) out[o] = cond[o] !== 0 ? a[o] : b[o];
     return out;
   }
+  const { rows, inner, starts, steps } = planRows(layout.shape, layout.strides, [0, 0, 0]);
+  const [rc, ra, rb] = starts;
+  const [sc, sa, sb] = steps;
   for (let r = 0, o = 0; r < rows; r++) {
     for (let c = rc[r], i = ra[r], j = rb[r], e = o + inner; o < e; o++, c += sc, i += sa, j += sb) {
       out[o] = cond[c] !== 0 ? a[i] : b[j];

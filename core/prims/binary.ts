@@ -12,7 +12,7 @@ import type { Backend, BinaryOp } from "../../backends/backend.ts";
 import type { DType } from "../dtype.ts";
 import { DTypeError } from "../errors.ts";
 import { definePrimitive, type Primitive } from "../primitive.ts";
-import { broadcastShapes, broadcastStrides, type Shape, shapeEqual } from "../shape.ts";
+import { broadcastShapes, broadcastStrides, contiguousStrides, type Shape, shapeEqual } from "../shape.ts";
 import type { Aval, ConcreteTensor, Tensor } from "../tensor.ts";
 import { bind } from "../trace.ts";
 import { requireFloat, requireNumeric, sameDType } from "./checks.ts";
@@ -22,13 +22,18 @@ import { log, neg } from "./unary.ts";
 
 type Kind = "float" | "numeric" | "compare" | "bool";
 
-const evalBinary = (name: string, kind: Kind, [a, b]: readonly Aval[]): Aval => {
-  const dtype = sameDType(name, [a, b]);
+// This runs for every elementwise op, so it avoids allocating in the common
+// case (same dtype, same shape): it then returns the first input as the aval.
+const evalBinary = (name: string, kind: Kind, xs: readonly Aval[]): Aval => {
+  const a = xs[0];
+  const b = xs[1];
+  const dtype = a.dtype === b.dtype ? a.dtype : sameDType(name, xs);
   if (kind === "float") requireFloat(name, a, "operands");
   else if (kind === "numeric") requireNumeric(name, a, "operands");
   else if (kind === "bool" && dtype !== "bool") requireBool(name, a);
-  const shape = shapeEqual(a.shape, b.shape) ? a.shape : broadcastShapes(name, a.shape, b.shape);
-  return { shape, dtype: kind === "compare" || kind === "bool" ? "bool" : dtype };
+  const shape = a.shape === b.shape || shapeEqual(a.shape, b.shape) ? a.shape : broadcastShapes(name, a.shape, b.shape);
+  const outDtype = kind === "compare" || kind === "bool" ? "bool" : dtype;
+  return shape === a.shape && outDtype === a.dtype ? a : { shape, dtype: outDtype };
 };
 
 const requireBool = (name: string, a: Aval): never => {
@@ -37,7 +42,7 @@ const requireBool = (name: string, a: Aval): never => {
 
 const layoutOf = (inputs: readonly ConcreteTensor[], shape: Shape) => ({
   shape,
-  strides: inputs.map((x) => broadcastStrides(x.shape, shape)),
+  strides: inputs.map((x) => (x.shape === shape ? contiguousStrides(shape) : broadcastStrides(x.shape, shape))),
 });
 
 const runBinary = (name: BinaryOp) => (b: Backend, inputs: readonly ConcreteTensor[], _p: unknown, out: Aval) =>

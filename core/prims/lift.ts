@@ -8,16 +8,37 @@
 import { fromTyped } from "../creation.ts";
 import { allocTyped, type DType, isFloat } from "../dtype.ts";
 import { DTypeError } from "../errors.ts";
+import type { Shape } from "../shape.ts";
 import { Tensor } from "../tensor.ts";
 
 /** A tensor or a JS number (weakly typed). */
 export type TensorLike = Tensor | number;
 
-/** A scalar constant of `dtype`. */
+const SCALAR: Shape = Object.freeze([]);
+const cache: Record<DType, Map<number, Tensor>> = {
+  float32: new Map(),
+  float64: new Map(),
+  int32: new Map(),
+  bool: new Map(),
+};
+const CACHE_LIMIT = 256;
+
+/**
+ * A scalar constant of `dtype`. Numbers in ops (`mul(x, 2)`) become these on
+ * every call, so recent ones are kept: tensors are immutable, so sharing one
+ * is safe.
+ */
 export const constant = (value: number, dtype: DType): Tensor => {
-  const arr = allocTyped(dtype, 1);
-  arr[0] = value;
-  return fromTyped(arr, []);
+  const m = cache[dtype];
+  let t = m.get(value);
+  if (t === undefined || Object.is(value, -0)) {
+    const arr = allocTyped(dtype, 1);
+    arr[0] = value;
+    t = fromTyped(arr, SCALAR);
+    if (m.size >= CACHE_LIMIT) m.clear();
+    if (!Object.is(value, -0)) m.set(value, t);
+  }
+  return t;
 };
 
 /**

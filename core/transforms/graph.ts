@@ -10,7 +10,7 @@ import { SHORT_DTYPE } from "../dtype.ts";
 import { TransformError } from "../errors.ts";
 import { allPrimitives, type Params, type Primitive } from "../primitive.ts";
 import { formatShape } from "../shape.ts";
-import { type Aval, ConcreteTensor, Tensor } from "../tensor.ts";
+import { type Aval, ConcreteTensor, frozenShape, Tensor } from "../tensor.ts";
 import { bind, Trace, Tracer, withTrace } from "../trace.ts";
 import { flatten, type TreeDef, unflatten } from "../tree/mod.ts";
 
@@ -83,7 +83,7 @@ class GraphTrace extends Trace {
 
   newVar(a: Aval): Var {
     const id = this.next++;
-    return Object.freeze({ id, name: varName(id), shape: a.shape, dtype: a.dtype });
+    return Object.freeze({ id, name: varName(id), shape: frozenShape(a.shape), dtype: a.dtype });
   }
 
   varOf(x: Tensor): Var {
