@@ -3,7 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH" NO_COLOR=1
-files=$(git ls-files --cached --others --exclude-standard '*.ts' | grep -v '^node_modules/')
+# Every TypeScript file git knows or would add (deleted ones left out).
+files=$(git ls-files --cached --others --exclude-standard '*.ts' | sort -u | while read -r f; do [ -f "$f" ] && echo "$f"; done)
 echo "== deno check ($(echo "$files" | wc -l) files)"
 deno check $files
 echo "== deno lint"

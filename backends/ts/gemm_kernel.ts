@@ -12,6 +12,8 @@
  * 4×3 4.9 / 7.9, 2×6 4.7 / 8.6, 2×8 4.5 / 6.4, 4×8 4.1 / 8.7,
  * 2×4 4.2 / 7.6; unrolling the k loop by two lost 10–20 % on Deno. 4×4 is
  * the best on V8 and within a few per cent of the best on JavaScriptCore.
+ * Writing indices as `(i + 1) | 0` lets V8 drop an overflow check per load
+ * (about +5 % on Deno, neutral on Bun).
  *
  * Both packed operands are `Float64Array`s whatever the dtype, so the hot
  * loop is monomorphic and a float32 input is converted once, while packing,

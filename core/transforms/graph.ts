@@ -107,10 +107,18 @@ class GraphTrace extends Trace {
     const inputs = args.map((a) => this.varOf(a));
     const aval = prim.abstractEval(args, params);
     const output = this.newVar(aval);
-    this.nodes.push(Object.freeze({ primitive: prim.name, inputs, params, output }));
+    this.nodes.push(
+      Object.freeze({ primitive: prim.name, inputs: Object.freeze(inputs), params: freezeParams(params), output }),
+    );
     return new GraphTracer(this, output);
   }
 }
+
+/** A frozen copy of a node's attributes (arrays inside frozen too), so the graph is immutable. */
+const freezeParams = (params: Params): Params =>
+  Object.freeze(
+    Object.fromEntries(Object.entries(params).map(([k, v]) => [k, Array.isArray(v) ? Object.freeze([...v]) : v])),
+  );
 
 const typeOf = (v: Var): string => `${SHORT_DTYPE[v.dtype]}${formatShape(v.shape)}`;
 
@@ -158,7 +166,14 @@ export const trace = (f: (...args: never[]) => unknown, ...args: readonly unknow
       if (!(l instanceof Tensor)) throw new TransformError("trace", `output leaf ${i} is ${typeof l}, not a tensor`);
       return t.varOf(l);
     });
-    const g = { inputs, consts: [...t.consts], nodes: [...t.nodes], outputs, inTree, outTree };
+    const g = {
+      inputs: Object.freeze(inputs),
+      consts: Object.freeze(t.consts.map((c) => Object.freeze({ ...c }))),
+      nodes: Object.freeze([...t.nodes]),
+      outputs: Object.freeze(outputs),
+      inTree,
+      outTree,
+    };
     const text = formatGraph(g);
     return Object.freeze({ ...g, toString: () => text });
   });
