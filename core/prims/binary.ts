@@ -189,7 +189,8 @@ const whereP: Primitive = definePrimitive({
   // d where(c, a, b) = where(c, da, db)
   jvp: ([c], [, da, db], out) => {
     if (da === null && db === null) return null;
-    return where(c, da ?? 0, db ?? 0, out.dtype);
+    // A constant branch contributes no tangent but may be what widens the output.
+    return spread(where(c, da ?? 0, db ?? 0, out.dtype), out);
   },
   vjp: (g, [c, a, b], _o, _p, needs) => [
     null,
