@@ -3,12 +3,16 @@
  * tensors, eager and under `grad`, beside a raw typed-array loop that
  * allocates its output (the floor any eager op pays), measured in one run.
  *
+ * Each contender is warmed up first; then the contenders take turns over
+ * several rounds (so drifting machine load hits them alike) and each one's
+ * median round is reported.
+ *
  *   deno run -A bench/op_overhead.ts      bun bench/op_overhead.ts
  *
  * @module
  */
 import { add, exp, grad, mul, random, setDebugNans, sum, type Tensor } from "../mod.ts";
-import { printTable, runtime, timeMedian } from "./harness.ts";
+import { printTable, runtime } from "./harness.ts";
 
 const n = 1000;
 const [ka, kb] = random.split(random.key(1));
@@ -17,40 +21,81 @@ const b = random.normal(kb, [n]);
 const ra = a.toTypedArray() as Float32Array;
 const rb = b.toTypedArray() as Float32Array;
 
-const rawAdd = (): Float32Array => {
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = ra[i] + rb[i];
+/** What a user would write by hand: a loop into a freshly allocated array. */
+function rawAdd(x: Float32Array, y: Float32Array): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i++) out[i] = x[i] + y[i];
   return out;
-};
-const rawExp = (): Float32Array => {
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = Math.exp(ra[i]);
+}
+function rawExp(x: Float32Array): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i++) out[i] = Math.exp(x[i]);
   return out;
-};
+}
 
-const chain = 10; // ops per gradient evaluation below
+const chain = 10; // ops per gradient evaluation: 5 × (add, mul) forward
 const gradChain = grad((x: Tensor) => {
   let y = x;
   for (let i = 0; i < chain / 2; i++) y = mul(add(y, b), 0.5);
   return sum(y);
 });
 
-const us = (ms: number) => (ms * 1000).toFixed(2);
-const inner = 2000;
-const rows: string[][] = [];
-const rawAddT = timeMedian(rawAdd, { inner });
-const addT = timeMedian(() => add(a, b), { inner });
-const rawExpT = timeMedian(rawExp, { inner });
-const expT = timeMedian(() => exp(a), { inner });
-setDebugNans(true);
-const addNanT = timeMedian(() => add(a, b), { inner });
-setDebugNans(false);
-const addOffT = timeMedian(() => add(a, b), { inner });
-const gradT = timeMedian(() => gradChain(a), { inner: 200 }) / (chain + 1);
-rows.push(["add", us(rawAddT), us(addT), (addT / rawAddT).toFixed(2)]);
-rows.push(["exp", us(rawExpT), us(expT), (expT / rawExpT).toFixed(2)]);
-rows.push(["add, debugNans on", us(rawAddT), us(addNanT), (addNanT / rawAddT).toFixed(2)]);
-rows.push(["add, debugNans off again", us(rawAddT), us(addOffT), (addOffT / rawAddT).toFixed(2)]);
-rows.push(["under grad (fwd+bwd, per op)", us(rawAddT), us(gradT), (gradT / rawAddT).toFixed(2)]);
-console.log(`per-op overhead, ${n}-element float32 tensors, ${runtime()}`);
-printTable(["op", "raw loop µs", "dendrite µs", "ratio"], rows);
+interface Contender {
+  readonly name: string;
+  readonly run: () => unknown;
+  readonly calls: number; // op evaluations per run
+  readonly setup?: () => void;
+  readonly teardown?: () => void;
+}
+
+const contenders: Contender[] = [
+  { name: "raw add loop", run: () => rawAdd(ra, rb), calls: 1 },
+  { name: "add", run: () => add(a, b), calls: 1 },
+  { name: "raw exp loop", run: () => rawExp(ra), calls: 1 },
+  { name: "exp", run: () => exp(a), calls: 1 },
+  {
+    name: "add, debugNans on",
+    run: () => add(a, b),
+    calls: 1,
+    setup: () => setDebugNans(true),
+    teardown: () => setDebugNans(false),
+  },
+  // after debugNans was on: switching it off must leave no cost behind
+  { name: "add, debugNans off again", run: () => add(a, b), calls: 1 },
+  // forward ops plus their backward rules, per forward op
+  { name: "under grad (fwd+bwd)", run: () => gradChain(a), calls: chain + 1 },
+];
+
+const inner = 4000;
+const rounds = 9;
+const timeOnce = (c: Contender, iterations: number): number => {
+  c.setup?.();
+  const t0 = performance.now();
+  for (let i = 0; i < iterations; i++) c.run();
+  const dt = performance.now() - t0;
+  c.teardown?.();
+  return (dt * 1000) / iterations / c.calls; // µs per op
+};
+for (const c of contenders) timeOnce(c, inner); // warm-up: let the JIT settle
+const samples = contenders.map(() => [] as number[]);
+for (let r = 0; r < rounds; r++) {
+  contenders.forEach((c, i) => samples[i].push(timeOnce(c, c.calls > 1 ? inner / 10 : inner)));
+}
+const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+const us = samples.map(median);
+const byName = (name: string) => us[contenders.findIndex((c) => c.name === name)];
+
+const rawAddUs = byName("raw add loop");
+const rawExpUs = byName("raw exp loop");
+const row = (
+  name: string,
+  base: number,
+) => [name, base.toFixed(2), byName(name).toFixed(2), (byName(name) / base).toFixed(2)];
+console.log(`per-op overhead, ${n}-element float32 tensors, ${runtime()} (median of ${rounds} interleaved rounds)`);
+printTable(["op", "raw loop µs", "dendrite µs", "ratio"], [
+  row("add", rawAddUs),
+  row("exp", rawExpUs),
+  row("add, debugNans on", rawAddUs),
+  row("add, debugNans off again", rawAddUs),
+  row("under grad (fwd+bwd)", rawAddUs),
+]);
