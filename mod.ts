@@ -15,8 +15,8 @@
  *
  * @module
  */
-export { type Aval, type NestedArray, Tensor } from "./core/tensor.ts";
-export { type DType, type FloatDType, isFloat } from "./core/dtype.ts";
+export { type Aval, ConcreteTensor, type NestedArray, Tensor } from "./core/tensor.ts";
+export { type DType, type FloatDType, isFloat, type TypedArray } from "./core/dtype.ts";
 export type { Shape } from "./core/shape.ts";
 export {
   DendriteError,
@@ -50,7 +50,18 @@ export { evalGraph, type Graph, type GraphConst, type GraphNode, trace, type Var
 export type { Argnums } from "./core/transforms/args.ts";
 export { setDebugNans, withDebugNans } from "./core/trace.ts";
 export { getBackend, registerBackend, setBackend } from "./core/backend_registry.ts";
-export type { Backend } from "./backends/backend.ts";
+export type {
+  Backend,
+  BinaryOp,
+  BroadcastLayout,
+  Buf,
+  GemmDims,
+  ReduceOp,
+  StridedView,
+  UnaryOp,
+} from "./backends/backend.ts";
+export type { Params, Primitive } from "./core/primitive.ts";
+export type { TreeDef } from "./core/tree/mod.ts";
 export * as tree from "./core/tree/mod.ts";
 export * as random from "./core/random/mod.ts";
 export * as testing from "./testing/mod.ts";

@@ -68,14 +68,19 @@ export type ReduceOp = "sum" | "prod" | "max" | "min" | "argmax" | "argmin";
  * contiguous row-major buffers; `strides[i].length === shape.length`.
  */
 export interface BroadcastLayout {
+  /** The output's shape. */
   readonly shape: Shape;
+  /** Per input, its strides over the output's axes (0 where it is broadcast). */
   readonly strides: readonly (readonly number[])[];
 }
 
 /** A strided view of a buffer: element `idx` is at `offset + Σ idx[d]·strides[d]`. */
 export interface StridedView {
+  /** The view's shape (and the output's). */
   readonly shape: Shape;
+  /** Step in elements per axis; 0 repeats, negative walks backwards. */
   readonly strides: readonly number[];
+  /** Where element [0, …, 0] is. */
   readonly offset: number;
 }
 
@@ -87,13 +92,21 @@ export interface StridedView {
  * batch). The output is contiguous `[batch, m, n]`.
  */
 export interface GemmDims {
+  /** Number of products. */
   readonly batch: number;
+  /** Rows of op(A) and of C. */
   readonly m: number;
+  /** Columns of op(B) and of C. */
   readonly n: number;
+  /** Columns of op(A), rows of op(B). */
   readonly k: number;
+  /** A is stored k×m and used transposed. */
   readonly transA: boolean;
+  /** B is stored n×k and used transposed. */
   readonly transB: boolean;
+  /** Elements between consecutive A matrices (0: one A for all). */
   readonly aBatchStride: number;
+  /** Elements between consecutive B matrices (0: one B for all). */
   readonly bBatchStride: number;
 }
 

@@ -217,6 +217,7 @@ export const onesLike = (x: Tensor): Tensor => full(x.shape, 1, { dtype: x.dtype
  * ```
  */
 export function arange(stop: number, opts?: CreateOptions): Tensor;
+/** Values in `[start, stop)` with `step` (default 1). */
 export function arange(start: number, stop: number, step?: number, opts?: CreateOptions): Tensor;
 export function arange(
   a: number,

@@ -21,6 +21,7 @@
 export class DendriteError extends Error {
   /** The operation (or transform, or file reader) that raised the error. */
   readonly op: string;
+  /** An error of `op`; the message reads `${op}: ${message}`. */
   constructor(op: string, message: string) {
     super(`${op}: ${message}`);
     this.op = op;

@@ -24,10 +24,15 @@ export type Params = Readonly<Record<string, unknown>>;
  *   return `null` for it and skip the work.
  */
 export interface Primitive<P extends Params = Params> {
+  /** Unique name, shown in graphs and errors. */
   readonly name: string;
+  /** Checks the inputs and gives the output's shape and dtype. */
   abstractEval(inputs: readonly Aval[], params: P): Aval;
+  /** Runs the kernel on concrete inputs. */
   impl(backend: Backend, inputs: readonly ConcreteTensor[], params: P, out: Aval): Buf;
+  /** The output's tangent from the inputs' tangents (`null`: zero). */
   jvp(primals: readonly Tensor[], tangents: readonly (Tensor | null)[], out: Tensor, params: P): Tensor | null;
+  /** The inputs' cotangents from the output's cotangent `g`. */
   vjp(
     g: Tensor,
     primals: readonly Tensor[],

@@ -16,7 +16,9 @@ export type NestedArray = number | NestedArray[];
 
 /** The abstract value of a tensor: what tracing and shape rules know of it. */
 export interface Aval {
+  /** The extent of each axis. */
   readonly shape: Shape;
+  /** The element type. */
   readonly dtype: DType;
 }
 
@@ -42,6 +44,7 @@ export abstract class Tensor implements Aval {
   /** The number of elements. */
   readonly size: number;
 
+  /** For subclasses: `shape` must be frozen (tensors share shape arrays). */
   constructor(shape: Shape, dtype: DType) {
     // Shapes are shared between tensors (an elementwise op's output reuses its
     // input's), so every shape reaching here is frozen by its maker (see
@@ -117,11 +120,13 @@ export class ConcreteTensor extends Tensor {
   /** @internal Storage owned by the backend; never written after construction. */
   readonly buf: Buf;
 
+  /** @internal Made by ops and constructors only; `shape` must be frozen. */
   constructor(shape: Shape, dtype: DType, buf: Buf) {
     super(shape, dtype);
     this.buf = buf;
   }
 
+  /** Itself: its value is known. */
   concrete(): ConcreteTensor {
     return this;
   }

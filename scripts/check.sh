@@ -11,3 +11,5 @@ echo "== deno lint"
 deno lint
 echo "== deno fmt --check"
 deno fmt --check
+echo "== deno doc --lint mod.ts (every export documented, no private types in public signatures)"
+deno doc --lint mod.ts

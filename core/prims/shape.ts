@@ -193,8 +193,11 @@ const sliceP: Primitive<SliceParams> = definePrimitive({
 
 /** One axis of a slice: `[start, stop)` with `step` (≥ 1); negatives count from the end. */
 export interface SliceSpec {
+  /** First index (default 0). */
   readonly start?: number;
+  /** One past the last index (default: the axis' size). */
   readonly stop?: number;
+  /** Distance between taken indices (default 1). */
   readonly step?: number;
 }
 

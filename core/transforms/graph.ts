@@ -16,34 +16,49 @@ import { flatten, type TreeDef, unflatten } from "../tree/mod.ts";
 
 /** A value in a graph: an input, a constant, or the output of a node. */
 export interface Var {
+  /** Position in the graph, from 0. */
   readonly id: number;
+  /** Printed name: `a`, `b`, …, `z`, `ba`, … */
   readonly name: string;
+  /** The value's shape. */
   readonly shape: readonly number[];
+  /** The value's dtype. */
   readonly dtype: Tensor["dtype"];
 }
 
 /** One primitive application. */
 export interface GraphNode {
+  /** The primitive's name (`add`, `matmul`, …). */
   readonly primitive: string;
+  /** Its operands. */
   readonly inputs: readonly Var[];
+  /** Its attributes (axes, permutation, transposes, …). */
   readonly params: Params;
+  /** The value it produces. */
   readonly output: Var;
 }
 
 /** A captured constant (a tensor created or closed over by the function). */
 export interface GraphConst {
+  /** The variable that stands for the constant. */
   readonly v: Var;
+  /** Its value. */
   readonly value: Tensor;
 }
 
 /** The immutable graph of a function. */
 export interface Graph {
+  /** One variable per tensor leaf of the arguments. */
   readonly inputs: readonly Var[];
+  /** Tensors the function created or closed over. */
   readonly consts: readonly GraphConst[];
+  /** The primitives applied, in order. */
   readonly nodes: readonly GraphNode[];
+  /** One variable per tensor leaf of the result. */
   readonly outputs: readonly Var[];
-  /** Structure of the arguments and of the result. */
+  /** Structure of the arguments. */
   readonly inTree: TreeDef;
+  /** Structure of the result. */
   readonly outTree: TreeDef;
   /** Readable listing, one node a line. */
   toString(): string;

@@ -68,7 +68,7 @@ const assemble = (
 export const jacfwd = <A extends readonly unknown[], R, const N extends Argnums = 0>(
   f: (...args: A) => R,
   opts: JacobianOptions & { readonly argnums?: N } = {},
-) =>
+): (...args: A) => JacobianOf<R, GradOf<A, N>> =>
 (...args: A): JacobianOf<R, GradOf<A, N>> => {
   const sel = selectArgs("jacfwd", args, opts.argnums ?? 0);
   const g = (...ls: Tensor[]) => f(...(sel.substitute(ls) as unknown as A));
@@ -110,7 +110,7 @@ export const jacfwd = <A extends readonly unknown[], R, const N extends Argnums 
 export const jacrev = <A extends readonly unknown[], R, const N extends Argnums = 0>(
   f: (...args: A) => R,
   opts: JacobianOptions & { readonly argnums?: N } = {},
-) =>
+): (...args: A) => JacobianOf<R, GradOf<A, N>> =>
 (...args: A): JacobianOf<R, GradOf<A, N>> => {
   const argnums = opts.argnums ?? 0;
   const sel = selectArgs("jacrev", args, argnums);

@@ -293,10 +293,12 @@ const run = <A extends readonly unknown[]>(
  * ```
  */
 export function grad<A extends readonly unknown[]>(f: (...args: A) => Tensor): (...args: A) => GradOf<A, 0>;
+/** The gradient with respect to the `argnums` arguments. */
 export function grad<A extends readonly unknown[], const N extends Argnums = 0>(
   f: (...args: A) => Tensor,
   opts?: GradOptions & { readonly argnums?: N; readonly hasAux?: false },
 ): (...args: A) => GradOf<A, N>;
+/** With `hasAux`: `f` returns `[loss, aux]`; the result is `[gradient, aux]`. */
 export function grad<A extends readonly unknown[], Aux, const N extends Argnums = 0>(
   f: (...args: A) => readonly [Tensor, Aux],
   opts: GradOptions & { readonly argnums?: N; readonly hasAux: true },
@@ -328,10 +330,12 @@ export function grad<A extends readonly unknown[]>(
 export function valueAndGrad<A extends readonly unknown[]>(
   f: (...args: A) => Tensor,
 ): (...args: A) => [Tensor, GradOf<A, 0>];
+/** The value and the gradient with respect to the `argnums` arguments. */
 export function valueAndGrad<A extends readonly unknown[], const N extends Argnums = 0>(
   f: (...args: A) => Tensor,
   opts?: GradOptions & { readonly argnums?: N; readonly hasAux?: false },
 ): (...args: A) => [Tensor, GradOf<A, N>];
+/** With `hasAux`: `f` returns `[loss, aux]`; the result is `[[value, aux], gradient]`. */
 export function valueAndGrad<A extends readonly unknown[], Aux, const N extends Argnums = 0>(
   f: (...args: A) => readonly [Tensor, Aux],
   opts: GradOptions & { readonly argnums?: N; readonly hasAux: true },
