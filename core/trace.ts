@@ -46,6 +46,21 @@ export abstract class Tracer extends Tensor {
   }
 }
 
+/**
+ * A tracer that carries a value of the level below (its primal), as the
+ * differentiation transforms' tracers do: reading it reads the primal.
+ */
+export abstract class PrimalTracer extends Tracer {
+  readonly primal: Tensor;
+  constructor(trace: Trace, primal: Tensor) {
+    super(trace, primal);
+    this.primal = primal;
+  }
+  concrete(): ConcreteTensor {
+    return this.primal.concrete();
+  }
+}
+
 const stack: Trace[] = [];
 
 /**

@@ -25,8 +25,8 @@ const check = (name: string, kind: Kind, x: Aval): void => {
   else if (x.dtype !== "bool") throw new DTypeError(name, `input has dtype ${x.dtype}; expected bool`);
 };
 
-/** A unary primitive whose derivative is `dy = deriv(x, y) · dx`. */
-const smooth = (name: UnaryOp, deriv: (x: Tensor, y: Tensor) => Tensor, kind: Kind = "float"): Primitive =>
+/** The shape rule and kernel call every unary primitive shares; only the derivative rules differ. */
+const unary = (name: UnaryOp, kind: Kind, rules: Pick<Primitive, "jvp" | "vjp">): Primitive =>
   definePrimitive({
     name,
     abstractEval: ([x]) => {
@@ -34,30 +34,20 @@ const smooth = (name: UnaryOp, deriv: (x: Tensor, y: Tensor) => Tensor, kind: Ki
       return x;
     },
     impl: (b, [x]) => b.unary(name, x.buf, x.dtype),
+    ...rules,
+  });
+
+/** A unary primitive whose derivative is `dy = deriv(x, y) · dx`. */
+const smooth = (name: UnaryOp, deriv: (x: Tensor, y: Tensor) => Tensor, kind: Kind = "float"): Primitive =>
+  unary(name, kind, {
     jvp: ([x], [dx], y) => (dx === null ? null : mul(dx, deriv(x, y))),
     vjp: (g, [x], y) => [mul(g, deriv(x, y))],
   });
 
 /** A unary primitive that is piecewise constant: zero derivative. */
-const flat = (name: UnaryOp, kind: Kind): Primitive =>
-  definePrimitive({
-    name,
-    abstractEval: ([x]) => {
-      check(name, kind, x);
-      return x;
-    },
-    impl: (b, [x]) => b.unary(name, x.buf, x.dtype),
-    jvp: () => null,
-    vjp: () => [null],
-  });
+const flat = (name: UnaryOp, kind: Kind): Primitive => unary(name, kind, { jvp: () => null, vjp: () => [null] });
 
-const negP: Primitive = definePrimitive({
-  name: "neg",
-  abstractEval: ([x]) => {
-    requireNumeric("neg", x);
-    return x;
-  },
-  impl: (b, [x]) => b.unary("neg", x.buf, x.dtype),
+const negP = unary("neg", "numeric", {
   // linear: d(−x) = −dx
   jvp: (_, [dx]) => (dx === null ? null : neg(dx)),
   vjp: (g) => [neg(g)],
@@ -82,13 +72,7 @@ const ceilP = flat("ceil", "float");
 const roundP = flat("round", "float");
 const logicalNotP = flat("logicalNot", "bool");
 
-const reluP: Primitive = definePrimitive({
-  name: "relu",
-  abstractEval: ([x]) => {
-    requireNumeric("relu", x);
-    return x;
-  },
-  impl: (b, [x]) => b.unary("relu", x.buf, x.dtype),
+const reluP = unary("relu", "numeric", {
   // d relu = [x > 0] dx, so relu'(0) = 0
   jvp: ([x], [dx]) => (dx === null ? null : where(greater(x, 0), dx, 0)),
   vjp: (g, [x]) => [where(greater(x, 0), g, 0)],

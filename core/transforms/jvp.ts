@@ -9,22 +9,17 @@ import { TransformError } from "../errors.ts";
 import type { Params, Primitive } from "../primitive.ts";
 import { formatShape, shapeEqual } from "../shape.ts";
 import { Tensor } from "../tensor.ts";
-import { bind, inContext, Trace, Tracer, withTrace } from "../trace.ts";
+import { bind, inContext, PrimalTracer, Trace, withTrace } from "../trace.ts";
 import { flatten, unflatten } from "../tree/mod.ts";
 import { zerosFor } from "../prims/zeros.ts";
 import { selectArgs } from "./args.ts";
 
 /** A value and its tangent under one `jvp`. */
-export class JvpTracer extends Tracer {
-  readonly primal: Tensor;
+export class JvpTracer extends PrimalTracer {
   readonly tangent: Tensor;
   constructor(trace: JvpTrace, primal: Tensor, tangent: Tensor) {
     super(trace, primal);
-    this.primal = primal;
     this.tangent = tangent;
-  }
-  concrete() {
-    return this.primal.concrete();
   }
 }
 

@@ -15,7 +15,7 @@ import { zerosFor } from "../prims/zeros.ts";
 import { formatShape, shapeEqual } from "../shape.ts";
 import { onesLike } from "../creation.ts";
 import { Tensor } from "../tensor.ts";
-import { bind, inContext, Trace, Tracer, withTrace } from "../trace.ts";
+import { bind, inContext, PrimalTracer, Trace, withTrace } from "../trace.ts";
 import { flatten, type TreeDef, unflatten } from "../tree/mod.ts";
 import { type Argnums, selectArgs } from "./args.ts";
 
@@ -33,16 +33,11 @@ export class TapeNode {
 }
 
 /** A value followed by one `vjp`: its (lower-level) value and its tape node. */
-export class VjpTracer extends Tracer {
-  readonly primal: Tensor;
+export class VjpTracer extends PrimalTracer {
   readonly node: TapeNode;
   constructor(trace: VjpTrace, primal: Tensor, node: TapeNode) {
     super(trace, primal);
-    this.primal = primal;
     this.node = node;
-  }
-  concrete() {
-    return this.primal.concrete();
   }
 }
 
