@@ -56,6 +56,7 @@ export type {
   BroadcastLayout,
   Buf,
   GemmDims,
+  PatchLayout,
   ReduceOp,
   StridedView,
   UnaryOp,

@@ -110,6 +110,29 @@ export interface GemmDims {
   readonly bBatchStride: number;
 }
 
+/**
+ * Where the patches of an NHWC image lie: the layout shared by
+ * `extractPatches` (im2col) and `foldPatches` (col2im). Patch `(oh, ow)`,
+ * element `(kh, kw)` reads image row `oh·sh − top + kh·dh` and column
+ * `ow·sw − left + kw·dw`; a position outside the image is padding. Patches
+ * are stored `[N, OH, OW, KH, KW, C]`, row-major. The core has checked that
+ * every window ends inside the padded image.
+ */
+export interface PatchLayout {
+  /** The image's shape `[N, H, W, C]`. */
+  readonly image: Shape;
+  /** The grid of patches `[OH, OW]`. */
+  readonly grid: readonly [number, number];
+  /** The window `[KH, KW]`. */
+  readonly kernel: readonly [number, number];
+  /** Steps between neighbouring windows `[sh, sw]` (≥ 1). */
+  readonly strides: readonly [number, number];
+  /** Steps between neighbouring taps of a window `[dh, dw]` (≥ 1). */
+  readonly dilation: readonly [number, number];
+  /** Padding `[[top, bottom], [left, right]]` (≥ 0). */
+  readonly padding: readonly [readonly [number, number], readonly [number, number]];
+}
+
 /** The kernels a backend provides. See the module doc for the rules. */
 export interface Backend {
   /** `"ts"`, `"openblas"`, … */
@@ -179,4 +202,15 @@ export interface Backend {
     axis: number,
     dtype: DType,
   ): Buf;
+  /**
+   * im2col: the patches of an NHWC image as a fresh `[N, OH, OW, KH, KW, C]`
+   * buffer (see {@link PatchLayout}); taps that fall in the padding read `padValue`.
+   */
+  extractPatches(x: Buf, layout: PatchLayout, padValue: number, dtype: DType): Buf;
+  /**
+   * col2im, the transpose of `extractPatches`: a zero `[N, H, W, C]` buffer to
+   * which every patch element is added at the image position it came from;
+   * elements that came from the padding are dropped.
+   */
+  foldPatches(patches: Buf, layout: PatchLayout, dtype: DType): Buf;
 }

@@ -124,7 +124,7 @@ const evaluate = (prim: Primitive, args: readonly ConcreteTensor[], params: Para
   let shape = aval.shape;
   if (!sharesShape(shape, args)) shape = frozenShape(shape);
   const out = new ConcreteTensor(shape, aval.dtype, buf);
-  if (nanChecks) checkFinite(prim, args, out);
+  if (nanChecks) checkFinite(prim, args, params, out);
   return out;
 };
 
@@ -142,6 +142,7 @@ const context: string[] = [];
 /**
  * Turns NaN/Inf checking on or off for every primitive evaluated from now on.
  * When on, the first primitive that produces NaN or ±Inf from finite inputs
+ * (and finite numeric attributes: padding with −∞ is deliberate)
  * throws a `NanError` naming the primitive, the shapes and the transforms it
  * ran under (also inside `grad`'s backward pass). When off, the only cost is
  * one boolean test per primitive. Prefer `withDebugNans` for a scoped switch.
@@ -202,8 +203,17 @@ const allFinite = (t: ConcreteTensor): boolean => {
   return true;
 };
 
-const checkFinite = (prim: Primitive, args: readonly ConcreteTensor[], out: ConcreteTensor): void => {
-  if (allFinite(out) || !args.every(allFinite)) return;
+/** A numeric attribute that is NaN or ±∞ (a pad value of −∞) is a non-finite input too. */
+const finiteParams = (params: Params): boolean => {
+  for (const k in params) {
+    const v = params[k];
+    if (typeof v === "number" && !Number.isFinite(v)) return false;
+  }
+  return true;
+};
+
+const checkFinite = (prim: Primitive, args: readonly ConcreteTensor[], params: Params, out: ConcreteTensor): void => {
+  if (allFinite(out) || !args.every(allFinite) || !finiteParams(params)) return;
   const d = out.data();
   let bad = 0;
   while (Number.isFinite(d[bad])) bad++;

@@ -28,7 +28,9 @@ import {
   equal,
   exp,
   expm1,
+  extractPatches,
   floor,
+  foldPatches,
   gather,
   grad,
   greater,
@@ -50,6 +52,7 @@ import {
   neg,
   notEqual,
   pad,
+  type PatchOptions,
   pow,
   prod,
   relu,
@@ -198,6 +201,35 @@ const matmulCases = fc.tuple(
 });
 
 const ints = fc.array(fc.nat(1000), { minLength: 9, maxLength: 9 });
+
+/** Like `take`, repeating the pool when the shape needs more values (patches outgrow it). */
+const takeCycled = (data: Float64Array, shape: readonly number[]): Tensor => {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return tensor(Float64Array.from({ length: n }, (_, i) => data[i % data.length]), { shape, dtype: "float64" });
+};
+
+const pair = (max: number) => fc.tuple(fc.integer({ min: 1, max }), fc.integer({ min: 1, max }));
+
+/**
+ * Random windows (kernel 1–3, strides 1–3, dilation 1–2, padding 0–2 per side)
+ * over a random `[N ≤ 2, H ≤ 5, W ≤ 5, C ≤ 3]` image; a window that overhangs
+ * the padded image is narrowed (undilated) to fit. `grid` is the patch grid.
+ */
+const patchGeometry = fc.tuple(
+  fc.tuple(fc.integer({ min: 1, max: 2 }), pair(5), fc.integer({ min: 1, max: 3 })),
+  pair(3),
+  pair(3),
+  pair(2),
+  fc.array(fc.nat(2), { minLength: 4, maxLength: 4 }),
+).map(([[n, [h, w], c], kernel, strides, dilation, [t, b, l, r]]) => {
+  const padded = [h + t + b, w + l + r];
+  const fit = [0, 1].map((a) => (kernel[a] - 1) * dilation[a] + 1 <= padded[a]);
+  const k = [0, 1].map((a) => (fit[a] ? kernel[a] : Math.min(kernel[a], padded[a]))) as [number, number];
+  const d = [0, 1].map((a) => (fit[a] ? dilation[a] : 1)) as [number, number];
+  const grid = [0, 1].map((a) => Math.floor((padded[a] - (k[a] - 1) * d[a] - 1) / strides[a]) + 1);
+  const opts: PatchOptions = { kernel: k, strides, dilation: d, padding: [[t, b], [l, r]] };
+  return { image: [n, h, w, c], patches: [n, grid[0], grid[1], k[0], k[1], c], opts };
+});
 
 const table: Record<string, Row> = {
   // ---- unary
@@ -363,6 +395,20 @@ const table: Record<string, Row> = {
         const us = [...s.slice(0, axis), ...is, ...s.slice(axis + 1)];
         return { f: (u: Tensor, i: Tensor) => scatterAdd(u, i, s, axis), args: [take(d, us), idx], argnums: [0] };
       }),
+  },
+
+  // ---- image patches (a random pad value: the padding must carry no derivative)
+  extractPatches: {
+    cases: fc.tuple(patchGeometry, fc.integer({ min: -3, max: 3 }), pool()).map(([{ image, opts }, padValue, d]) => ({
+      f: (x: Tensor) => extractPatches(x, { ...opts, padValue }),
+      args: [takeCycled(d, image)],
+    })),
+  },
+  foldPatches: {
+    cases: fc.tuple(patchGeometry, pool()).map(([{ image, patches, opts }, d]) => ({
+      f: (p: Tensor) => foldPatches(p, { ...opts, shape: image }),
+      args: [takeCycled(d, patches)],
+    })),
   },
 };
 

@@ -608,6 +608,8 @@ const NOT_FLOAT_ELEMENTWISE = new Set([
   "matmul",
   "gather",
   "scatterAdd",
+  "extractPatches",
+  "foldPatches",
 ]);
 
 describe("N2: NaN propagation", () => {

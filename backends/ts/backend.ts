@@ -9,6 +9,7 @@ import type { Backend } from "../backend.ts";
 import { binary, cast, full, unary, where } from "./elementwise.ts";
 import { gemm } from "./gemm.ts";
 import { concat, copyStrided, gather, pad, scatterAdd } from "./layout.ts";
+import { extractPatches, foldPatches } from "./patches.ts";
 import { reduce } from "./reduce.ts";
 
 /**
@@ -40,4 +41,6 @@ export const tsBackend: Backend = {
   concat,
   gather,
   scatterAdd,
+  extractPatches,
+  foldPatches,
 };

@@ -10,6 +10,16 @@ export { broadcastTo, concat, pad, reshape, slice, type SliceSpec, sumToShape, t
 export { cast, stopGradient } from "../prims/misc.ts";
 export { matmul, type MatmulOptions } from "../prims/linalg.ts";
 export { gather, scatterAdd } from "../prims/indexing.ts";
+export {
+  extractPatches,
+  type ExtractPatchesOptions,
+  foldPatches,
+  type FoldPatchesOptions,
+  type Padding,
+  type Pair,
+  type PatchOptions,
+} from "../prims/patches.ts";
 export type { TensorLike } from "../prims/lift.ts";
 export { logSoftmax, logSumExp, mean, softmax, variance } from "./reductions.ts";
 export { clip, expandDims, flatten, oneHot, squeeze, stack } from "./shaping.ts";
+export { avgPool2d, type AvgPoolOptions, conv2d, type Conv2dOptions, maxPool2d, type PoolOptions } from "./conv.ts";
