@@ -2,7 +2,9 @@
  * Benchmark of the pure-TypeScript matrix product (`backends/ts/gemm.ts`)
  * against the naive triple loop a user would write, and on the shapes of one
  * MLP training step (784 → 512 → 512, batch 128: forward X·W and the two
- * backward products Xᵀ·G and G·Wᵀ).
+ * backward products Xᵀ·G and G·Wᵀ), and on the skinny products of a 3×3
+ * convolution lowered to im2col (forward patches·W, weight gradient
+ * patchesᵀ·G, input gradient G·Wᵀ) for a 1→16 and a 16→32 channel layer.
  *
  * Run with `deno run -A bench/matmul.ts` or `bun bench/matmul.ts`; add
  * `--json` for machine-readable output. Times are medians over several
@@ -118,8 +120,22 @@ const mlpShapes: readonly [string, number, number, number, number, GemmDims][] =
   ["G·Wᵀ (tB) [128,512]@[784,512]ᵀ", 128, 512, 784, 512, dimsOf(128, 784, 512, false, true)],
 ];
 
-function benchShapes(): ShapeRow[] {
-  return mlpShapes.map(([name, ar, ac, br, bc, dims]) => {
+/**
+ * Convolution products, batch 32 of 28×28 images (3×3, padding 1): layer 1 has
+ * 1 input and 16 output channels over 25088 = 32·28·28 positions, layer 2 has
+ * 16 → 32 channels over 6272 = 32·14·14 positions (patches 9·16 = 144 wide).
+ */
+const convShapes: readonly [string, number, number, number, number, GemmDims][] = [
+  ["conv1 fwd  [25088,9]@[9,16]", 25088, 9, 9, 16, dimsOf(25088, 16, 9)],
+  ["conv1 dW   [25088,9]ᵀ@[25088,16]", 25088, 9, 25088, 16, dimsOf(9, 16, 25088, true, false)],
+  ["conv1 dX   [25088,16]@[9,16]ᵀ", 25088, 16, 9, 16, dimsOf(25088, 9, 16, false, true)],
+  ["conv2 fwd  [6272,144]@[144,32]", 6272, 144, 144, 32, dimsOf(6272, 32, 144)],
+  ["conv2 dW   [6272,144]ᵀ@[6272,32]", 6272, 144, 6272, 32, dimsOf(144, 32, 6272, true, false)],
+  ["conv2 dX   [6272,32]@[144,32]ᵀ", 6272, 32, 144, 32, dimsOf(6272, 144, 32, false, true)],
+];
+
+function benchShapes(list: readonly [string, number, number, number, number, GemmDims][]): ShapeRow[] {
+  return list.map(([name, ar, ac, br, bc, dims]) => {
     const a = randomMatrix(ar * ac, 3), b = randomMatrix(br * bc, 4);
     const ms = median(() => gemm(a, b, dims, "float32"), 21, 5);
     return { name, ms, gflops: gflops(dims.m, dims.n, dims.k, ms) };
@@ -128,10 +144,11 @@ function benchShapes(): ShapeRow[] {
 
 const json = process.argv.includes("--json");
 const square = [64, 256, 1024].map(benchSquare);
-const shapes = benchShapes();
+const shapes = benchShapes(mlpShapes);
+const conv = benchShapes(convShapes);
 
 if (json) {
-  console.log(JSON.stringify({ runtime, square, shapes }, null, 2));
+  console.log(JSON.stringify({ runtime, square, shapes, conv }, null, 2));
 } else {
   const f = (x: number, d = 2) => x.toFixed(d).padStart(8);
   console.log(`matmul float32 on ${runtime}`);
@@ -145,4 +162,6 @@ if (json) {
   }
   console.log("\nMLP training-step shapes              ms   GFLOP/s");
   for (const r of shapes) console.log(`${r.name.padEnd(33)} ${f(r.ms, 3)} ${f(r.gflops)}`);
+  console.log("\nconv shapes (im2col, batch 32, 28×28)  ms   GFLOP/s");
+  for (const r of conv) console.log(`${r.name.padEnd(33)} ${f(r.ms, 3)} ${f(r.gflops)}`);
 }

@@ -150,6 +150,53 @@ describe("backends/ts gemm", () => {
       { numRuns: 200 },
     ));
 
+  // The products of a convolution lowered to im2col: many rows with a short k
+  // and few columns (forward, input gradient), or a long k with few rows and
+  // columns (weight gradient); edge tiles in both directions.
+  const skinny = fc.record({
+    long: fc.integer({ min: 200, max: 3000 }),
+    k: fc.integer({ min: 1, max: 64 }),
+    n: fc.integer({ min: 1, max: 64 }),
+    deep: fc.boolean(),
+    transA: fc.boolean(),
+    transB: fc.boolean(),
+    dtype: fc.constantFrom<Float>("float32", "float64"),
+    seed: fc.integer(),
+  });
+  const skinnyDims = (s: typeof skinny extends fc.Arbitrary<infer T> ? T : never): GemmDims => ({
+    batch: 1,
+    // deep: [k, long]ᵀ·[long, n] (m = k small, k huge); else [long, k]·[k, n].
+    m: s.deep ? s.k : s.long,
+    n: s.n,
+    k: s.deep ? s.long * 4 : s.k,
+    transA: s.transA,
+    transB: s.transB,
+    aBatchStride: 0,
+    bBatchStride: 0,
+  });
+
+  it("matches the triple loop for tall-skinny and deep-narrow products", () =>
+    fc.assert(
+      fc.property(skinny, (s) => {
+        const d = skinnyDims(s);
+        const { a, b } = operands(d, s.dtype, s.seed);
+        assertClose(gemm(a, b, d, s.dtype), d, a, b, s.dtype);
+      }),
+      { numRuns: 40 },
+    ));
+
+  it("propagates NaN and ±∞ in tall-skinny and deep-narrow products", () =>
+    fc.assert(
+      fc.property(skinny, fc.boolean(), fc.nat(), fc.constantFrom(NaN, Infinity, -Infinity), (s, inA, at, special) => {
+        const d = skinnyDims(s);
+        const { a, b } = operands(d, s.dtype, s.seed);
+        const x = inA ? a : b;
+        x[at % x.length] = special;
+        assertClose(gemm(a, b, d, s.dtype), d, a, b, s.dtype);
+      }),
+      { numRuns: 30 },
+    ));
+
   it("[1,2;3,4]·[5,6;7,8] = [19,22;43,50] in every transpose", () => {
     const d: GemmDims = { batch: 1, m: 2, n: 2, k: 2, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 };
     const a = new Float64Array([1, 2, 3, 4]), at = new Float64Array([1, 3, 2, 4]);

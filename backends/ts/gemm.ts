@@ -24,7 +24,7 @@
 import type { DType } from "../../core/dtype.ts";
 import { DTypeError, ShapeError } from "../../core/errors.ts";
 import type { Buf, GemmDims } from "../backend.ts";
-import { type Accumulator, microKernel4x4, MR, NR } from "./gemm_kernel.ts";
+import { type Accumulator, microKernel4x1, microKernel4x4, MR, NR } from "./gemm_kernel.ts";
 import { gemmSmall, type Input } from "./gemm_small.ts";
 
 /** Depth of a packed slice of k. */
@@ -52,6 +52,7 @@ const THIN = 4;
 let aPack = new Float64Array(MC * KC);
 let bPack = new Float64Array(KC * NR);
 const tile = new Float64Array(MR * NR);
+let cBlock = new Float64Array(0);
 
 /**
  * `C[b] = op(A[b]) · op(B[b])` for each batch b, as described on
@@ -125,12 +126,20 @@ function product(
     gemmSmall(a, aOff, b, bOff, out, cOff, m, n, k, transA, transB);
     return;
   }
-  // With several k slices, float32 partial sums are kept in doubles so the
-  // result is rounded to float32 once, as in the unpacked path.
-  const direct = k <= KC || out instanceof Float64Array;
-  const c: Accumulator = direct ? out : new Float64Array(m * n);
-  blocked(a, aOff, b, bOff, c, direct ? cOff : 0, m, n, k, transA, transB);
-  if (!direct) out.set(c, cOff);
+  // The kernels add into float64 storage only (one type keeps them
+  // monomorphic; on Bun a float32 C at 16 read-modify-writes per tile cost
+  // 40 % for k = 9).
+  if (out instanceof Float64Array) {
+    blocked(a, aOff, b, bOff, out, cOff, m, n, k, transA, transB);
+  } else if (k <= KC && n <= NC) {
+    rowBlocks(a, aOff, b, bOff, out, cOff, m, n, k, transA, transB);
+  } else {
+    // Several k slices: float32 partial sums are kept in doubles so the
+    // result is rounded to float32 once, as in the unpacked path.
+    const c = new Float64Array(m * n);
+    blocked(a, aOff, b, bOff, c, 0, m, n, k, transA, transB);
+    out.set(c, cOff);
+  }
 }
 
 function blocked(
@@ -165,6 +174,41 @@ function blocked(
         macroKernel(mc, nc, kc, aPack, bPack, c, cOff + i0 * n + j0, n);
       }
     }
+  }
+}
+
+/**
+ * A float32 product with one k slice and one panel, a block of MC rows at a
+ * time: each block of C is summed in doubles in `cBlock` (in cache) and
+ * rounded into `out` at once.
+ */
+function rowBlocks(
+  a: Input,
+  aOff: number,
+  b: Input,
+  bOff: number,
+  out: Float32Array,
+  cOff: number,
+  m: number,
+  n: number,
+  k: number,
+  transA: boolean,
+  transB: boolean,
+) {
+  const ai = transA ? 1 : k, ap = transA ? m : 1;
+  const bj = transB ? k : 1, bp = transB ? 1 : n;
+  const mc0 = Math.min(MC, roundUp(m, MR));
+  if (bPack.length < k * roundUp(n, NR)) bPack = new Float64Array(k * roundUp(n, NR));
+  if (aPack.length < k * mc0) aPack = new Float64Array(k * mc0);
+  if (cBlock.length < mc0 * n) cBlock = new Float64Array(mc0 * n);
+  pack(b, bOff, bj, bp, n, k, bPack);
+  for (let i0 = 0; i0 < m; i0 += mc0) {
+    const mc = Math.min(mc0, m - i0);
+    pack(a, aOff + i0 * ai, ai, ap, mc, k, aPack);
+    cBlock.fill(0, 0, mc * n);
+    macroKernel(mc, n, k, aPack, bPack, cBlock, 0, n);
+    const o = cOff + i0 * n, len = mc * n;
+    for (let t = 0; t < len; t++) out[o + t] = cBlock[t];
   }
 }
 
@@ -219,6 +263,10 @@ function macroKernel(
       const ci = cOff + i * ldc + j;
       if (rows === MR && cols === NR) {
         microKernel4x4(kc, ap, i * kc, bp, j * kc, c, ci, ldc);
+      } else if (rows === MR) {
+        for (let s = 0; s < cols; s++) microKernel4x1(kc, ap, i * kc, bp, j * kc + s, c, ci + s, ldc);
+      } else if (cols === NR) {
+        for (let r = 0; r < rows; r++) microKernel4x1(kc, bp, j * kc, ap, i * kc + r, c, ci + r * ldc, 1);
       } else {
         tile.fill(0);
         microKernel4x4(kc, ap, i * kc, bp, j * kc, tile, 0, NR);

@@ -28,7 +28,7 @@ export const MR = 4;
 export const NR = 4;
 
 /** Storage a micro-tile can be added into. */
-export type Accumulator = Float32Array | Float64Array;
+export type Accumulator = Float64Array;
 
 /**
  * Adds the 4×4 product of two packed strips into `c`:
@@ -104,4 +104,46 @@ export function microKernel4x4(
   c[ci + 1] += c31;
   c[ci + 2] += c32;
   c[ci + 3] += c33;
+}
+
+/**
+ * Adds one column of a micro-tile, for the last columns of C when n is not a
+ * multiple of 4 (and, with the operands swapped, one row for the last rows):
+ * `c[ci + r·rs] += Σ_p xp[xi + 4p + r] · yp[yi + 4p]` for r < 4, p < kc.
+ * Skipping the zero padding keeps a 4×9 block at 9 columns of work instead
+ * of 12, and avoids a scratch tile.
+ *
+ * @example Row 0 of a packed strip of ones times lane 0 of another: all kc
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { microKernel4x1 } from "./gemm_kernel.ts";
+ * const kc = 3, c = new Float64Array(4);
+ * microKernel4x1(kc, new Float64Array(4 * kc).fill(1), 0, new Float64Array(4 * kc).fill(2), 0, c, 0, 1);
+ * assert.deepEqual([...c], [6, 6, 6, 6]);
+ * ```
+ */
+export function microKernel4x1(
+  kc: number,
+  xp: Float64Array,
+  xi: number,
+  yp: Float64Array,
+  yi: number,
+  c: Accumulator,
+  ci: number,
+  rs: number,
+): void {
+  let c0 = 0.0, c1 = 0.0, c2 = 0.0, c3 = 0.0;
+  for (let p = 0; p < kc; p++) {
+    const y = yp[yi];
+    c0 += xp[xi] * y;
+    c1 += xp[(xi + 1) | 0] * y;
+    c2 += xp[(xi + 2) | 0] * y;
+    c3 += xp[(xi + 3) | 0] * y;
+    xi = (xi + 4) | 0;
+    yi = (yi + 4) | 0;
+  }
+  c[ci] += c0;
+  c[ci + rs] += c1;
+  c[ci + 2 * rs] += c2;
+  c[ci + 3 * rs] += c3;
 }
