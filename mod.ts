@@ -19,6 +19,7 @@ export { type Aval, ConcreteTensor, type NestedArray, Tensor } from "./core/tens
 export { type DType, type FloatDType, isFloat, type TypedArray } from "./core/dtype.ts";
 export type { Shape } from "./core/shape.ts";
 export {
+  BackendError,
   DendriteError,
   DTypeError,
   NanError,
@@ -49,7 +50,8 @@ export { customVjp } from "./core/transforms/custom_vjp.ts";
 export { evalGraph, type Graph, type GraphConst, type GraphNode, trace, type Var } from "./core/transforms/graph.ts";
 export type { Argnums } from "./core/transforms/args.ts";
 export { setDebugNans, withDebugNans } from "./core/trace.ts";
-export { getBackend, registerBackend, setBackend } from "./core/backend_registry.ts";
+export { availableBackends, getBackend, registerBackend, setBackend } from "./core/backend_registry.ts";
+export { type OpenBlasInfo, openblasInfo } from "./backends/openblas/mod.ts";
 export type {
   Backend,
   BinaryOp,

@@ -2,18 +2,37 @@
  * Which backend runs the kernels. This is the library's only global state:
  * every op asks `activeBackend()` for its kernels.
  *
+ * The choice starts from the `DENDRITE_BACKEND` environment variable
+ * (`ts`, `openblas` or `auto`; unset means `ts`), read at the first op, and
+ * `setBackend` changes it. A native backend chosen through the variable or
+ * `"auto"` falls back to `ts` with one notice on stderr when it cannot be
+ * loaded; `setBackend("openblas")` instead throws a `BackendError` saying
+ * what was tried and how to install it.
+ *
  * @module
  */
 import type { Backend } from "../backends/backend.ts";
 import { tsBackend } from "../backends/ts/backend.ts";
+import { openblasBackend } from "../backends/openblas/mod.ts";
 import { ValueError } from "./errors.ts";
+import { readEnv } from "./runtime.ts";
 
-const registry = new Map<string, () => Backend>([["ts", () => tsBackend]]);
-let active: Backend = tsBackend;
+/** The environment variable that picks the backend at start-up. */
+export const BACKEND_VARIABLE = "DENDRITE_BACKEND";
+
+const registry = new Map<string, () => Backend>([
+  ["ts", () => tsBackend],
+  ["openblas", openblasBackend],
+]);
+/** Tried in order by `"auto"`; the last one must always load. */
+const AUTO_ORDER = ["openblas", "ts"];
+let active: Backend | undefined;
+let noticed = false;
 
 /**
  * Makes a backend available to `setBackend` under its name. The factory runs
- * on first use, so a backend that needs a native library loads it lazily.
+ * when the backend is selected, so a backend that needs a native library
+ * loads it lazily; it throws if the backend cannot be used.
  *
  * @example
  * ```ts
@@ -27,11 +46,14 @@ let active: Backend = tsBackend;
  * ```
  */
 export const registerBackend = (name: string, factory: () => Backend): void => {
+  if (name === "auto") throw new ValueError("registerBackend", `"auto" is reserved for automatic selection`);
   registry.set(name, factory);
 };
 
 /**
- * Chooses the backend by name (`"ts"` is always there).
+ * Chooses the backend by name: `"ts"` (always there), `"openblas"` (throws a
+ * `BackendError` naming every library tried when OpenBLAS cannot be loaded),
+ * or `"auto"` (OpenBLAS when it loads, otherwise `"ts"` with one notice).
  *
  * @example
  * ```ts
@@ -40,17 +62,13 @@ export const registerBackend = (name: string, factory: () => Backend): void => {
  * setBackend("ts");
  * assert.equal(getBackend(), "ts");
  * assert.throws(() => setBackend("cuda"), /unknown backend/);
+ * setBackend("auto");
+ * assert.ok(["openblas", "ts"].includes(getBackend()));
+ * setBackend("ts");
  * ```
  */
 export const setBackend = (name: string): void => {
-  const factory = registry.get(name);
-  if (factory === undefined) {
-    throw new ValueError(
-      "setBackend",
-      `unknown backend ${JSON.stringify(name)}; available: ${[...registry.keys()].join(", ")}`,
-    );
-  }
-  active = factory();
+  active = name === "auto" ? automatic() : lookup(name)();
 };
 
 /**
@@ -63,7 +81,75 @@ export const setBackend = (name: string): void => {
  * assert.equal(typeof getBackend(), "string");
  * ```
  */
-export const getBackend = (): string => active.name;
+export const getBackend = (): string => activeBackend().name;
 
 /** @internal The active backend's kernels, for the core. */
-export const activeBackend = (): Backend => active;
+export const activeBackend = (): Backend => active ??= fromEnvironment();
+
+/**
+ * Names accepted by `setBackend`, each with whether it can be used here
+ * (loading a native library if needed; nothing is printed).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { availableBackends } from "./backend_registry.ts";
+ * assert.ok(availableBackends().includes("ts"));
+ * ```
+ */
+export function availableBackends(): string[] {
+  return [...registry.keys()].filter((name) => {
+    try {
+      registry.get(name)!();
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+function lookup(name: string): () => Backend {
+  const factory = registry.get(name);
+  if (factory === undefined) {
+    throw new ValueError(
+      "setBackend",
+      `unknown backend ${JSON.stringify(name)}; available: ${[...registry.keys(), "auto"].join(", ")}`,
+    );
+  }
+  return factory;
+}
+
+function fromEnvironment(): Backend {
+  const name = readEnv(BACKEND_VARIABLE);
+  if (name === undefined || name === "" || name === "ts") return tsBackend;
+  if (name === "auto") return automatic();
+  try {
+    return lookup(name)();
+  } catch (e) {
+    notice(`${BACKEND_VARIABLE}=${name} could not be used; running on the TypeScript backend.`, e);
+    return tsBackend;
+  }
+}
+
+/** The first backend of {@link AUTO_ORDER} that loads; a failure is reported once. */
+function automatic(): Backend {
+  const reasons: unknown[] = [];
+  for (const name of AUTO_ORDER) {
+    try {
+      const backend = lookup(name)();
+      if (reasons.length > 0) notice(`running on the "${backend.name}" backend.`, ...reasons);
+      return backend;
+    } catch (e) {
+      reasons.push(e);
+    }
+  }
+  throw reasons[reasons.length - 1];
+}
+
+/** Prints one notice per process to stderr: falling back is not an error, but it should be seen. */
+function notice(what: string, ...reasons: unknown[]) {
+  if (noticed) return;
+  noticed = true;
+  const why = reasons.map((r) => (r instanceof Error ? r.message : String(r))).join("\n");
+  console.warn(`dendrite: ${why}\ndendrite: ${what}`);
+}

@@ -46,3 +46,6 @@ export class NanError extends DendriteError {}
 
 /** Two parameter trees differ in structure; `path` says where. */
 export class TreeError extends DendriteError {}
+
+/** A backend could not be used: its native library is missing, unusable, or not permitted. */
+export class BackendError extends DendriteError {}

@@ -1,0 +1,151 @@
+/**
+ * The OpenBLAS backend: matrix products through `cblas_?gemm` (and
+ * `cblas_?gemv` / `cblas_?dot` when one side is a vector); every other
+ * kernel is the pure-TypeScript one, so storage stays an ordinary typed
+ * array and the two backends can be swapped at any time.
+ *
+ * @module
+ */
+import type { DType } from "../../core/dtype.ts";
+import { DTypeError, ShapeError } from "../../core/errors.ts";
+import type { Backend, Buf, GemmDims } from "../backend.ts";
+import { tsBackend } from "../ts/backend.ts";
+import { dot, gemm, gemv, type Real } from "./blas.ts";
+import type { NativeBlas } from "./native.ts";
+
+/**
+ * A backend whose products run in the given OpenBLAS.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadOpenBlas } from "./library.ts";
+ * import { createOpenBlasBackend } from "./backend.ts";
+ * const lib = loadOpenBlas();
+ * if (lib._tag === "Right") {
+ *   const be = createOpenBlasBackend(lib.right);
+ *   const dims = { batch: 1, m: 2, n: 2, k: 2, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 };
+ *   const c = be.gemm(Float32Array.of(1, 2, 3, 4), Float32Array.of(5, 6, 7, 8), dims, "float32");
+ *   assert.deepEqual([...c], [19, 22, 43, 50]);
+ * }
+ * ```
+ */
+export function createOpenBlasBackend(lib: NativeBlas): Backend {
+  return {
+    ...tsBackend,
+    name: "openblas",
+    gemm: (a, b, dims, dtype) => batchedGemm(lib, a, b, dims, dtype),
+  };
+}
+
+function batchedGemm(lib: NativeBlas, a: Buf, b: Buf, dims: GemmDims, dtype: DType): Buf {
+  if (dtype !== "float32" && dtype !== "float64") {
+    throw new DTypeError("gemm", `expected float32 or float64, got ${dtype}`);
+  }
+  const Ctor = dtype === "float32" ? Float32Array : Float64Array;
+  if (!(a instanceof Ctor) || !(b instanceof Ctor)) {
+    throw new DTypeError("gemm", `operands must be ${Ctor.name}s for ${dtype}`);
+  }
+  let { batch, m, n, k, transA, transB, aBatchStride, bBatchStride } = dims;
+  checkLength("A", a, batch, aBatchStride, m * k);
+  checkLength("B", b, batch, bBatchStride, k * n);
+  const out = new Ctor(batch * m * n);
+  if (out.length === 0 || k === 0) return out;
+  // One shared B and back-to-back A matrices: the batch is one taller product.
+  if (batch > 1 && bBatchStride === 0 && !transA && aBatchStride === m * k) {
+    m *= batch;
+    batch = 1;
+  }
+  const mn = m * n;
+  for (let i = 0; i < batch; i++) {
+    if (i > 0 && aBatchStride === 0 && bBatchStride === 0) {
+      out.copyWithin(i * mn, 0, mn);
+      continue;
+    }
+    product(lib, a, i * aBatchStride, b, i * bBatchStride, out, i * mn, m, n, k, transA, transB);
+  }
+  return out;
+}
+
+/** One m×n product into `c` at `cOff`, by the cheapest routine for its shape. */
+function product(
+  lib: NativeBlas,
+  a: Real,
+  aOff: number,
+  b: Real,
+  bOff: number,
+  c: Real,
+  cOff: number,
+  m: number,
+  n: number,
+  k: number,
+  transA: boolean,
+  transB: boolean,
+) {
+  if (m === 1 && n === 1) {
+    // A row (or column) of length k is contiguous whether transposed or not.
+    c[cOff] = dot(lib, k, a, aOff, 1, b, bOff, 1);
+  } else if (m === 1) {
+    // c (1×n) = a (1×k) · op(B): y = op(B)ᵀ·a, B stored k×n (or n×k when transposed).
+    gemv(lib, {
+      trans: !transB,
+      m: transB ? n : k,
+      n: transB ? k : n,
+      alpha: 1,
+      a: b,
+      aOffset: bOff,
+      lda: transB ? k : n,
+      x: a,
+      xOffset: aOff,
+      incx: 1,
+      beta: 0,
+      y: c,
+      yOffset: cOff,
+      incy: 1,
+    });
+  } else if (n === 1) {
+    // c (m×1) = op(A) · b (k×1): A stored m×k (or k×m when transposed).
+    gemv(lib, {
+      trans: transA,
+      m: transA ? k : m,
+      n: transA ? m : k,
+      alpha: 1,
+      a,
+      aOffset: aOff,
+      lda: transA ? m : k,
+      x: b,
+      xOffset: bOff,
+      incx: 1,
+      beta: 0,
+      y: c,
+      yOffset: cOff,
+      incy: 1,
+    });
+  } else {
+    gemm(lib, {
+      transA,
+      transB,
+      m,
+      n,
+      k,
+      alpha: 1,
+      a,
+      aOffset: aOff,
+      lda: transA ? m : k,
+      b,
+      bOffset: bOff,
+      ldb: transB ? k : n,
+      beta: 0,
+      c,
+      cOffset: cOff,
+      ldc: n,
+    });
+  }
+}
+
+function checkLength(name: string, buf: Buf, batch: number, stride: number, size: number) {
+  const need = batch === 0 || size === 0 ? 0 : (batch - 1) * stride + size;
+  if (buf.length < need) {
+    throw new ShapeError("gemm", `${name} holds ${buf.length} elements, the dimensions need ${need}`);
+  }
+}
