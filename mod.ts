@@ -47,6 +47,7 @@ export { grad, type GradOf, type GradOptions, valueAndGrad, vjp } from "./core/t
 export { jvp } from "./core/transforms/jvp.ts";
 export { hessian, jacfwd, type JacobianOptions, jacrev } from "./core/transforms/jacobian.ts";
 export { customVjp } from "./core/transforms/custom_vjp.ts";
+export { fuse } from "./core/fuse.ts";
 export { evalGraph, type Graph, type GraphConst, type GraphNode, trace, type Var } from "./core/transforms/graph.ts";
 export type { Argnums } from "./core/transforms/args.ts";
 export { setDebugNans, withDebugNans } from "./core/trace.ts";
@@ -57,6 +58,9 @@ export type {
   BinaryOp,
   BroadcastLayout,
   Buf,
+  FusedBinaryOp,
+  FusedInstr,
+  FusedProgram,
   GemmDims,
   PatchLayout,
   ReduceOp,

@@ -133,6 +133,34 @@ export interface PatchLayout {
   readonly padding: readonly [readonly [number, number], readonly [number, number]];
 }
 
+/** The binary ops a fused elementwise program may use (those with a float result). */
+export type FusedBinaryOp = "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum";
+
+/**
+ * One instruction of a {@link FusedProgram}; it defines the next value.
+ * Arguments name earlier values: inputs first, then instructions in order.
+ */
+export type FusedInstr =
+  | { readonly op: "const"; readonly value: number }
+  | { readonly op: Exclude<UnaryOp, "logicalNot">; readonly args: readonly [number] }
+  | { readonly op: FusedBinaryOp; readonly args: readonly [number, number] };
+
+/**
+ * A straight-line elementwise program over float values, run in one pass by
+ * `Backend.fused`. Values `0 … inputs.length − 1` are the inputs; value
+ * `inputs.length + i` is what `body[i]` computes.
+ */
+export interface FusedProgram {
+  /** Per input, whether it is a single value applied to every element. */
+  readonly scalarInputs: readonly boolean[];
+  /** The instructions, in order. */
+  readonly body: readonly FusedInstr[];
+  /** The values returned, each as a fresh buffer. */
+  readonly outputs: readonly number[];
+  /** Equal for equal programs: a cache key for compiled kernels. */
+  readonly key: string;
+}
+
 /** The kernels a backend provides. See the module doc for the rules. */
 export interface Backend {
   /** `"ts"`, `"openblas"`, … */
@@ -213,4 +241,12 @@ export interface Backend {
    * elements that came from the padding are dropped.
    */
   foldPatches(patches: Buf, layout: PatchLayout, dtype: DType): Buf;
+  /**
+   * Runs a {@link FusedProgram} over `size` elements in one pass: every
+   * non-scalar input holds `size` elements (a scalar input holds one), and
+   * each output is a fresh buffer of `size` elements of `dtype` (float32 or
+   * float64). Each op follows the rules of `unary`/`binary`; intermediate
+   * values may be kept at higher precision than `dtype`.
+   */
+  fused(program: FusedProgram, inputs: readonly Buf[], size: number, dtype: DType): Buf[];
 }

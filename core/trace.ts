@@ -137,6 +137,9 @@ const sharesShape = (shape: Shape, args: readonly Tensor[]): boolean => {
 // debugNans
 
 let nanChecks = false;
+
+/** @internal Whether `debugNans` checks are on (fused kernels step aside for them). */
+export const debugNansOn = (): boolean => nanChecks;
 const context: string[] = [];
 
 /**

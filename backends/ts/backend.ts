@@ -7,6 +7,7 @@
  */
 import type { Backend } from "../backend.ts";
 import { binary, cast, full, unary, where } from "./elementwise.ts";
+import { fused } from "./fused.ts";
 import { gemm } from "./gemm.ts";
 import { concat, copyStrided, gather, pad, scatterAdd } from "./layout.ts";
 import { extractPatches, foldPatches } from "./patches.ts";
@@ -43,4 +44,5 @@ export const tsBackend: Backend = {
   scatterAdd,
   extractPatches,
   foldPatches,
+  fused,
 };

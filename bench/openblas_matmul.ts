@@ -1,0 +1,74 @@
+/**
+ * The library's `matmul` on the OpenBLAS backend against the same
+ * `cblas_sgemm` called directly through FFI (the raw `Deno.dlopen` /
+ * `bun:ffi` symbol, preallocated buffers, no checks), n×n float32 products
+ * for n = 16, 64, 256, 1024. The two take turns, round after round, so they
+ * see the same machine; the report gives medians, the ratio direct/library
+ * (1.00 = no cost) and the library's per-call overhead in microseconds.
+ *
+ *   deno run -A bench/openblas_matmul.ts      bun bench/openblas_matmul.ts
+ *
+ * @module
+ */
+import { getBackend, matmul, setBackend, tensor } from "../mod.ts";
+import { openblasInfo, openblasLibrary } from "../backends/openblas/mod.ts";
+import { CBLAS } from "../backends/openblas/native.ts";
+import { printTable, runtime } from "./harness.ts";
+
+const lib = openblasLibrary();
+if (lib._tag === "Left") throw new Error("OpenBLAS is not available; this benchmark needs it");
+const raw = lib.right;
+setBackend("openblas");
+
+/** Uniform [-1, 1) entries from a fixed linear congruential sequence. */
+function randomMatrix(size: number, seed: number): Float32Array {
+  const out = new Float32Array(size);
+  let s = seed >>> 0;
+  for (let i = 0; i < size; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2 ** 31 - 1;
+  }
+  return out;
+}
+
+/** Mean time in ms of one call, over `inner` calls. */
+function timeOnce(f: () => unknown, inner: number): number {
+  const t0 = performance.now();
+  for (let i = 0; i < inner; i++) f();
+  return (performance.now() - t0) / inner;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+const rows: string[][] = [];
+for (const n of [16, 64, 256, 1024]) {
+  const a = randomMatrix(n * n, 1), b = randomMatrix(n * n, 2), c = new Float32Array(n * n);
+  const ta = tensor(a, { shape: [n, n] }), tb = tensor(b, { shape: [n, n] });
+  const direct = () => raw.cblas_sgemm(CBLAS.RowMajor, CBLAS.NoTrans, CBLAS.NoTrans, n, n, n, 1, a, n, b, n, 0, c, n);
+  const library = () => matmul(ta, tb);
+  // Same answer first, so the comparison is between equal work.
+  direct();
+  const got = library().toTypedArray();
+  if (got.some((x, i) => x !== c[i])) throw new Error(`n = ${n}: library and direct results differ`);
+  const inner = Math.max(1, Math.round(2e7 / (2 * n ** 3 + 2e4)));
+  const rounds = n >= 1024 ? 15 : 25;
+  const td: number[] = [], tl: number[] = [];
+  for (let r = 0; r < rounds + 3; r++) {
+    const d = timeOnce(direct, inner), l = timeOnce(library, inner);
+    if (r >= 3) td.push(d), tl.push(l);
+  }
+  const md = median(td), ml = median(tl);
+  const gflops = (ms: number) => (2 * n ** 3 / ms / 1e6).toFixed(1);
+  rows.push([
+    String(n),
+    `${(md * 1e3).toFixed(2)} (${gflops(md)})`,
+    `${(ml * 1e3).toFixed(2)} (${gflops(ml)})`,
+    (md / ml).toFixed(3),
+    ((ml - md) * 1e3).toFixed(2),
+  ]);
+}
+const info = openblasInfo()!;
+console.log(
+  `matmul on "${getBackend()}" vs direct cblas_sgemm — ${runtime()}; ${info.config}; ${info.threads} threads`,
+);
+printTable(["n", "direct µs (GFLOP/s)", "library µs (GFLOP/s)", "direct/library", "overhead µs"], rows);
