@@ -58,11 +58,15 @@ describe("packaging", () => {
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const port = (server.address() as { port: number }).port;
     const nm = path.join(root, "node_modules");
-    const dir = tempProject({ "fast-check": path.join(nm, "fast-check"), "pure-rand": path.join(nm, "pure-rand") });
+    const dir = tempProject({
+      "fast-check": path.join(nm, "fast-check"),
+      "pure-rand": path.join(nm, "pure-rand"),
+      "fp-ts": path.join(nm, "fp-ts"),
+    });
     try {
       fs.writeFileSync(
         path.join(dir, "package.json"),
-        JSON.stringify({ type: "module", dependencies: { "fast-check": "4.10.2" } }),
+        JSON.stringify({ type: "module", dependencies: { "fast-check": "4.10.2", "fp-ts": "2.16.11" } }),
       );
       fs.writeFileSync(path.join(dir, "main.ts"), program(`http://127.0.0.1:${port}/mod.ts`));
       const { code, out, stdout } = await run(
