@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Runs every benchmark on Deno and on Bun.
+# Runs every benchmark on Deno and on Bun. The OpenBLAS benchmarks need
+# libopenblas0 (they say so and stop without it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
-for b in bench/matmul.ts bench/op_overhead.ts bench/mlp_step.ts; do
+for b in bench/matmul.ts bench/op_overhead.ts bench/openblas_matmul.ts bench/mlp_step.ts bench/mlp_memory.ts; do
   echo "#### $b"
-  deno run -A "$b"
+  # --expose-gc lets the memory benchmark force collections on Deno (Bun has Bun.gc).
+  deno run -A --v8-flags=--expose-gc "$b"
   bun "$b"
 done
