@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { Buffer } from "node:buffer";
 import type { DType } from "../../core/dtype.ts";
 import { DTypeError, ShapeError } from "../../core/errors.ts";
 import type { Backend, Buf, GemmDims } from "../backend.ts";
@@ -49,8 +50,8 @@ function batchedGemm(lib: NativeBlas, a: Buf, b: Buf, dims: GemmDims, dtype: DTy
   let { batch, m, n, k, transA, transB, aBatchStride, bBatchStride } = dims;
   checkLength("A", a, batch, aBatchStride, m * k);
   checkLength("B", b, batch, bBatchStride, k * n);
-  const out = new Ctor(batch * m * n);
-  if (out.length === 0 || k === 0) return out;
+  if (batch * m * n === 0 || k === 0) return new Ctor(batch * m * n);
+  const out = uninitialized(Ctor, batch * m * n);
   // One shared B and back-to-back A matrices: the batch is one taller product.
   if (batch > 1 && bBatchStride === 0 && !transA && aBatchStride === m * k) {
     m *= batch;
@@ -141,6 +142,23 @@ function product(
       ldc: n,
     });
   }
+}
+
+/**
+ * Below this many elements an output is allocated zeroed as usual; above it,
+ * without zeroing, since every element is written below (beta = 0). On Bun
+ * this saved 0.7 ms of 11.8 on a 1024² product (a fresh 4 MiB array is
+ * zeroed page by page); on Deno it makes no difference either way.
+ */
+const UNINITIALIZED_FROM = 1 << 16;
+
+function uninitialized<C extends Float32ArrayConstructor | Float64ArrayConstructor>(
+  Ctor: C,
+  size: number,
+): InstanceType<C> {
+  if (size < UNINITIALIZED_FROM) return new Ctor(size) as InstanceType<C>;
+  const bytes = Buffer.allocUnsafeSlow(size * Ctor.BYTES_PER_ELEMENT);
+  return new Ctor(bytes.buffer, bytes.byteOffset, size) as InstanceType<C>;
 }
 
 function checkLength(name: string, buf: Buf, batch: number, stride: number, size: number) {
