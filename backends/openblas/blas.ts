@@ -188,7 +188,8 @@ export function gemv(lib: NativeBlas, g: GemvArgs): void {
   noOverlap(name, g.y, g.yOffset, 1, yLen === 0 ? 0 : (yLen - 1) * g.incy + 1, 1, { A: g.a, x: g.x });
   if (yLen === 0) return;
   if (xLen === 0) {
-    for (let i = 0; i < yLen; i++) g.y[g.yOffset + i * g.incy] *= g.beta;
+    // As in BLAS (and as gemm does): beta = 0 sets y without reading it, so NaN there does not survive.
+    for (let i = 0, at = g.yOffset; i < yLen; i++, at += g.incy) g.y[at] = g.beta === 0 ? 0 : g.y[at] * g.beta;
     return;
   }
   const t = trans ? CBLAS.Trans : CBLAS.NoTrans;
@@ -227,7 +228,8 @@ export function gemv(lib: NativeBlas, g: GemvArgs): void {
 }
 
 /**
- * `y ← alpha·x + y` over `n` elements (`cblas_?axpy`).
+ * `y ← alpha·x + y` over `n` elements (`cblas_?axpy`); y must not share
+ * memory with x.
  *
  * @example
  * ```ts
@@ -258,6 +260,8 @@ export function axpy(
   sameType(name, y, { x });
   vector(name, "x", x, xOffset, n, incx, "incx");
   vector(name, "y", y, yOffset, n, incy, "incy");
+  // OpenBLAS's kernels read x ahead of writing y, so an overlap gives neither the loop's result nor an error.
+  noOverlap(name, y, yOffset, 1, n === 0 ? 0 : (n - 1) * incy + 1, 1, { x });
   if (n === 0) return;
   const xv = view(x, xOffset), yv = view(y, yOffset);
   if (yv instanceof Float32Array) lib.cblas_saxpy(n, alpha, xv as Float32Array, incx, yv, incy);
