@@ -8,61 +8,7 @@ import { assert, describe, fc, it } from "./lib/test.ts";
 import { gemm } from "../backends/ts/gemm.ts";
 import type { GemmDims } from "../backends/backend.ts";
 import { DTypeError, ShapeError } from "../core/errors.ts";
-
-type Float = "float32" | "float64";
-
-/** C = op(A)·op(B) per batch, and Σ|op(A)|·|op(B)| (the scale of rounding errors), in float64. */
-function reference(a: ArrayLike<number>, b: ArrayLike<number>, d: GemmDims): { c: Float64Array; scale: Float64Array } {
-  const { batch, m, n, k, transA, transB, aBatchStride, bBatchStride } = d;
-  const c = new Float64Array(batch * m * n), scale = new Float64Array(batch * m * n);
-  for (let t = 0; t < batch; t++) {
-    for (let i = 0; i < m; i++) {
-      for (let j = 0; j < n; j++) {
-        let s = 0, abs = 0;
-        for (let p = 0; p < k; p++) {
-          const x = a[t * aBatchStride + (transA ? p * m + i : i * k + p)];
-          const y = b[t * bBatchStride + (transB ? j * k + p : p * n + j)];
-          s += x * y;
-          abs += Math.abs(x * y);
-        }
-        c[(t * m + i) * n + j] = s;
-        scale[(t * m + i) * n + j] = abs;
-      }
-    }
-  }
-  return { c, scale };
-}
-
-/** Deterministic values in [-1, 1) with some exact zeros, from a seed (xorshift32). */
-function fill(size: number, seed: number, dtype: Float): Float32Array | Float64Array {
-  const out = dtype === "float32" ? new Float32Array(size) : new Float64Array(size);
-  let s = seed | 1;
-  for (let i = 0; i < size; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    out[i] = (s & 15) === 0 ? 0 : (s >>> 0) / 2 ** 31 - 1;
-  }
-  return out;
-}
-
-/** Elementwise |Δ| ≤ 4·k·u·(|A|·|B|); NaN and ±∞ must match exactly. */
-function assertClose(got: ArrayLike<number>, d: GemmDims, a: ArrayLike<number>, b: ArrayLike<number>, dtype: Float) {
-  const { c, scale } = reference(a, b, d);
-  const u = dtype === "float32" ? 2 ** -24 : 2 ** -53;
-  assert.equal(got.length, c.length);
-  for (let i = 0; i < c.length; i++) {
-    if (!Number.isFinite(c[i])) {
-      assert.ok(Object.is(got[i], c[i]), `element ${i}: ${got[i]} but expected ${c[i]}`);
-      continue;
-    }
-    const tol = 4 * d.k * u * scale[i];
-    assert.ok(
-      Math.abs(got[i] - c[i]) <= tol,
-      `element ${i}: ${got[i]} vs ${c[i]} (tolerance ${tol}) for ${JSON.stringify(d)}`,
-    );
-  }
-}
+import { assertClose, type Float, operands } from "./lib/gemm.ts";
 
 /** Dimensions: mostly 0..40 (with 1 and odd sizes), sometimes 65..130 to cross block edges. */
 const dim = fc.oneof(
@@ -96,13 +42,6 @@ const dimsOf = (p: Problem): GemmDims => ({
   aBatchStride: p.shareA ? 0 : p.m * p.k,
   bBatchStride: p.shareB ? 0 : p.k * p.n,
 });
-
-/** Operands for `d`: one matrix when its batch stride is 0, else `batch` of them. */
-function operands(d: GemmDims, dtype: Float, seed: number) {
-  const a = fill((d.aBatchStride === 0 ? 1 : d.batch) * d.m * d.k, seed, dtype);
-  const b = fill((d.bBatchStride === 0 ? 1 : d.batch) * d.k * d.n, seed ^ 0x5bd1e995, dtype);
-  return { a, b };
-}
 
 describe("backends/ts gemm", () => {
   it("matches a float64 triple loop within 4·k·u·(|A|·|B|), inputs unchanged", () =>

@@ -1,0 +1,104 @@
+/**
+ * The float64 reference for batched matrix products and the rounding-error
+ * bound they are checked against, shared by the kernel suites of every
+ * backend: |Δ| ≤ 4·k·u·(|A|·|B|) elementwise, u = 2⁻²⁴ (float32) or 2⁻⁵³
+ * (float64), and NaN or ±∞ exactly where the reference has them.
+ *
+ * @module
+ */
+import { assert } from "./test.ts";
+import type { GemmDims } from "../../backends/backend.ts";
+
+/** The float dtypes a product runs in. */
+export type Float = "float32" | "float64";
+
+/** A float array of either precision. */
+export type Real = Float32Array | Float64Array;
+
+/** The unit roundoff of a dtype. */
+export const unitRoundoff = (dtype: Float): number => (dtype === "float32" ? 2 ** -24 : 2 ** -53);
+
+/** C = op(A)·op(B) per batch in float64, and the allowed error 4·k·u·(|op(A)|·|op(B)|) of each element. */
+export function gemmReference(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  d: GemmDims,
+  dtype: Float,
+): { c: Float64Array; tol: Float64Array } {
+  const { batch, m, n, k, transA, transB, aBatchStride, bBatchStride } = d;
+  const c = new Float64Array(batch * m * n), tol = new Float64Array(batch * m * n);
+  const u = unitRoundoff(dtype);
+  for (let t = 0; t < batch; t++) {
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let s = 0, abs = 0;
+        for (let p = 0; p < k; p++) {
+          const x = a[t * aBatchStride + (transA ? p * m + i : i * k + p)];
+          const y = b[t * bBatchStride + (transB ? j * k + p : p * n + j)];
+          s += x * y;
+          abs += Math.abs(x * y);
+        }
+        c[(t * m + i) * n + j] = s;
+        tol[(t * m + i) * n + j] = 4 * k * u * abs;
+      }
+    }
+  }
+  return { c, tol };
+}
+
+/**
+ * `|got[i] − want[i]| ≤ tol[i]` for every element; where `want` is NaN or
+ * ±∞, `got` must be the same value.
+ */
+export function assertNear(got: ArrayLike<number>, want: ArrayLike<number>, tol: ArrayLike<number>, what: string) {
+  assert.equal(got.length, want.length, `${what}: length`);
+  for (let i = 0; i < want.length; i++) {
+    if (!Number.isFinite(want[i])) {
+      assert.ok(Object.is(got[i], want[i]), `element ${i}: ${got[i]} but expected ${want[i]} for ${what}`);
+      continue;
+    }
+    assert.ok(
+      Math.abs(got[i] - want[i]) <= tol[i],
+      `element ${i}: ${got[i]} vs ${want[i]} (tolerance ${tol[i]}) for ${what}`,
+    );
+  }
+}
+
+/** Elementwise |Δ| ≤ 4·k·u·(|A|·|B|) against the float64 reference; NaN and ±∞ must match exactly. */
+export function assertClose(
+  got: ArrayLike<number>,
+  d: GemmDims,
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  dtype: Float,
+): void {
+  const { c, tol } = gemmReference(a, b, d, dtype);
+  assertNear(got, c, tol, JSON.stringify(d));
+}
+
+/** Deterministic values in [-1, 1) with some exact zeros, from a seed (xorshift32). */
+export function fill(size: number, seed: number, dtype: Float): Real {
+  const out = dtype === "float32" ? new Float32Array(size) : new Float64Array(size);
+  let s = seed | 1;
+  for (let i = 0; i < size; i++) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    out[i] = (s & 15) === 0 ? 0 : (s >>> 0) / 2 ** 31 - 1;
+  }
+  return out;
+}
+
+/**
+ * Operands for `d`, filled from `seed`: one matrix when its batch stride is
+ * 0, else enough elements for `batch` matrices `stride` apart.
+ */
+export function operands(d: GemmDims, dtype: Float, seed: number): { a: Real; b: Real } {
+  const extent = (
+    stride: number,
+    size: number,
+  ) => (stride === 0 || d.batch === 0 ? size : (d.batch - 1) * stride + size);
+  const a = fill(extent(d.aBatchStride, d.m * d.k), seed, dtype);
+  const b = fill(extent(d.bBatchStride, d.k * d.n), seed ^ 0x5bd1e995, dtype);
+  return { a, b };
+}
