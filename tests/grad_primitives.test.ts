@@ -11,8 +11,12 @@
  * a base ≥ 0.1 for `pow`), where finite differences mislead. Primitives with
  * zero derivative (comparisons, `floor`, `argmax`, …) are checked to give
  * exactly zero tangents and cotangents.
+ *
+ * Everything runs once per backend (`ts`, and `openblas` where it loads; see
+ * tests/lib/backends.ts), each test named after its backend.
  */
-import { assert, describe, fc, it } from "./lib/test.ts";
+import { assert, describe, fc } from "./lib/test.ts";
+import { forEachBackend } from "./lib/backends.ts";
 import {
   abs,
   add,
@@ -447,98 +451,104 @@ const filled = (shape: readonly number[], at: (i: number) => number, dtype: DTyp
   return tensor(Float64Array.from({ length: n }, (_, i) => at(i)), { shape, dtype });
 };
 
-describe("G1: derivative rules of every primitive vs finite differences (f64, fwd+rev, orders 1–2)", () => {
-  it("the table has exactly one row per registered primitive", () => {
-    const registered = allPrimitives().map((p) => p.name).sort();
-    assert.deepEqual(Object.keys(table).sort(), registered);
-  });
+// Once per backend (tests/lib/backends.ts): each test body runs with that backend selected.
+forEachBackend((backend, it) => {
+  describe(`G1 [${backend}]: derivative rules of every primitive vs finite differences (f64, fwd+rev, orders 1–2)`, () => {
+    it("the table has exactly one row per registered primitive", () => {
+      const registered = allPrimitives().map((p) => p.name).sort();
+      assert.deepEqual(Object.keys(table).sort(), registered);
+    });
 
-  for (const [name, row] of Object.entries(table)) {
-    if (row.nonDifferentiable) {
-      it(`${name} has zero derivative in both modes`, () => {
-        let bound = 0;
-        fc.assert(
-          fc.property(row.cases, fc.nat(), (c, seed) => {
-            if (binds(name, c)) bound++;
-            assertZeroDerivative(c, seed);
-          }),
-          { numRuns: RUNS },
-        );
-        assert.ok(bound >= RUNS / 2, `only ${bound} of ${RUNS} cases bound ${name}`);
-      });
-    } else {
-      it(`${name}: JVP, VJP and their derivatives match finite differences`, () => {
-        let bound = 0;
-        fc.assert(
-          fc.property(row.cases, fc.nat(), (c, seed) => {
-            if (binds(name, c)) bound++;
-            checkGrads(c.f, c.args, { ...TOL, order: 2, argnums: c.argnums, seed });
-          }),
-          { numRuns: RUNS },
-        );
-        assert.ok(bound >= RUNS / 2, `only ${bound} of ${RUNS} cases bound ${name}`);
-      });
-    }
-  }
-});
-
-describe("G1 examples: edge points of the rules", () => {
-  const f64 = (x: number[]) => tensor(x, { dtype: "float64" });
-
-  it("the rules of the bool primitives give no tangent and no cotangents", () => {
-    // Through the public API their inputs come from comparisons, which would hide a wrong rule.
-    const a = tensor([true, false, true]);
-    const b = tensor([true, true, false]);
-    const calls: [string, Tensor[], Tensor][] = [
-      ["logicalAnd", [a, b], logicalAnd(a, b)],
-      ["logicalOr", [a, b], logicalOr(a, b)],
-      ["logicalNot", [a], logicalNot(a)],
-    ];
-    for (const [name, args, out] of calls) {
-      const p = allPrimitives().find((q) => q.name === name)!;
-      assert.equal(p.jvp(args, args, out, {}), null, name);
-      assert.ok(p.vjp(out, args, out, {}, args.map(() => true)).every((c) => c === null), name);
+    for (const [name, row] of Object.entries(table)) {
+      if (row.nonDifferentiable) {
+        it(`${name} has zero derivative in both modes`, () => {
+          let bound = 0;
+          fc.assert(
+            fc.property(row.cases, fc.nat(), (c, seed) => {
+              if (binds(name, c)) bound++;
+              assertZeroDerivative(c, seed);
+            }),
+            { numRuns: RUNS },
+          );
+          assert.ok(bound >= RUNS / 2, `only ${bound} of ${RUNS} cases bound ${name}`);
+        });
+      } else {
+        it(`${name}: JVP, VJP and their derivatives match finite differences`, () => {
+          let bound = 0;
+          fc.assert(
+            fc.property(row.cases, fc.nat(), (c, seed) => {
+              if (binds(name, c)) bound++;
+              checkGrads(c.f, c.args, { ...TOL, order: 2, argnums: c.argnums, seed });
+            }),
+            { numRuns: RUNS },
+          );
+          assert.ok(bound >= RUNS / 2, `only ${bound} of ${RUNS} cases bound ${name}`);
+        });
+      }
     }
   });
 
-  // Regression: the second derivatives at zeros were once 0 (∂²Π/∂x₀∂x₁ at [0, 1.5, 2] is 2).
-  it("prod with one zero: ∂/∂xᵢ Πx is the product of the others, at the zero too", () => {
-    checkGrads((x: Tensor) => prod(x), [f64([2, 0, -1.5, 0.5])], { ...TOL, order: 2 });
-    assert.deepEqual(grad((x: Tensor) => prod(x))(f64([2, 0, 3])).toArray(), [0, 6, 0]);
-  });
+  describe(`G1 examples [${backend}]: edge points of the rules`, () => {
+    const f64 = (x: number[]) => tensor(x, { dtype: "float64" });
 
-  it("prod with two zeros: the gradient is 0, the Hessian is not", () => {
-    checkGrads((x: Tensor) => prod(x), [f64([0, 1.5, 0])], { ...TOL, order: 2 });
-    assert.deepEqual(grad((x: Tensor) => prod(x))(f64([0, 2, 0])).toArray(), [0, 0, 0]);
-  });
+    it("the rules of the bool primitives give no tangent and no cotangents", () => {
+      // Through the public API their inputs come from comparisons, which would hide a wrong rule.
+      const a = tensor([true, false, true]);
+      const b = tensor([true, true, false]);
+      const calls: [string, Tensor[], Tensor][] = [
+        ["logicalAnd", [a, b], logicalAnd(a, b)],
+        ["logicalOr", [a, b], logicalOr(a, b)],
+        ["logicalNot", [a], logicalNot(a)],
+      ];
+      for (const [name, args, out] of calls) {
+        const p = allPrimitives().find((q) => q.name === name)!;
+        assert.equal(p.jvp(args, args, out, {}), null, name);
+        assert.ok(p.vjp(out, args, out, {}, args.map(() => true)).every((c) => c === null), name);
+      }
+    });
 
-  it("pow with a zero base: ∂/∂b aᵇ = 0 there, not NaN", () => {
-    const [, gb] = grad((a: Tensor, b: Tensor) => sum(pow(a, b)), { argnums: [0, 1] })(f64([0, 2]), f64([2, 3]));
-    assert.deepEqual(gb.toArray(), [0, 8 * Math.log(2)]);
-  });
+    // Regression: the second derivatives at zeros were once 0 (∂²Π/∂x₀∂x₁ at [0, 1.5, 2] is 2).
+    it("prod with one zero: ∂/∂xᵢ Πx is the product of the others, at the zero too", () => {
+      checkGrads((x: Tensor) => prod(x), [f64([2, 0, -1.5, 0.5])], { ...TOL, order: 2 });
+      assert.deepEqual(grad((x: Tensor) => prod(x))(f64([2, 0, 3])).toArray(), [0, 6, 0]);
+    });
 
-  it("maximum and max split the derivative evenly at ties", () => {
-    const [ga, gb] = grad((a: Tensor, b: Tensor) => sum(maximum(a, b)), { argnums: [0, 1] })(f64([1, 2]), f64([1, 3]));
-    assert.deepEqual([ga.toArray(), gb.toArray()], [[0.5, 0], [0.5, 1]]);
-    assert.deepEqual(grad((x: Tensor) => max(x))(f64([3, 1, 3])).toArray(), [0.5, 0, 0.5]);
-  });
+    it("prod with two zeros: the gradient is 0, the Hessian is not", () => {
+      checkGrads((x: Tensor) => prod(x), [f64([0, 1.5, 0])], { ...TOL, order: 2 });
+      assert.deepEqual(grad((x: Tensor) => prod(x))(f64([0, 2, 0])).toArray(), [0, 0, 0]);
+    });
 
-  it("float casts carry tangents and cotangents unchanged (up to rounding), to any order", () =>
-    fc.assert(
-      fc.property(floatTensorArb({ shapeArb: shapeArb(small), maxSize: 64 }), (x) => {
-        const down = (t: Tensor) => cast(t, "float32");
-        const [, t] = jvp(down, [x], [x]);
-        assert.deepEqual(t.toArray(), down(x).toArray());
-        const [, pullback] = vjp(down, x);
-        const u = down(sin(x));
-        const [ct] = pullback(u);
-        assert.equal(ct.dtype, "float64");
-        assert.deepEqual(ct.toArray(), cast(u, "float64").toArray());
-        // d²/dx² Σ cast(x)³ = 6·cast(x), through two casts in each pass
-        const cube = (t: Tensor) => sum(cast(mul(square(down(t)), down(t)), "float64"));
-        const [, h] = jvp(grad(cube), [x], [filled(x.shape, () => 1, "float64")]);
-        assertAllclose(h, cast(mul(down(x), 6), "float64"), { rtol: 1e-6, atol: 1e-6 });
-      }),
-      { numRuns: RUNS },
-    ));
+    it("pow with a zero base: ∂/∂b aᵇ = 0 there, not NaN", () => {
+      const [, gb] = grad((a: Tensor, b: Tensor) => sum(pow(a, b)), { argnums: [0, 1] })(f64([0, 2]), f64([2, 3]));
+      assert.deepEqual(gb.toArray(), [0, 8 * Math.log(2)]);
+    });
+
+    it("maximum and max split the derivative evenly at ties", () => {
+      const [ga, gb] = grad((a: Tensor, b: Tensor) => sum(maximum(a, b)), { argnums: [0, 1] })(
+        f64([1, 2]),
+        f64([1, 3]),
+      );
+      assert.deepEqual([ga.toArray(), gb.toArray()], [[0.5, 0], [0.5, 1]]);
+      assert.deepEqual(grad((x: Tensor) => max(x))(f64([3, 1, 3])).toArray(), [0.5, 0, 0.5]);
+    });
+
+    it("float casts carry tangents and cotangents unchanged (up to rounding), to any order", () =>
+      fc.assert(
+        fc.property(floatTensorArb({ shapeArb: shapeArb(small), maxSize: 64 }), (x) => {
+          const down = (t: Tensor) => cast(t, "float32");
+          const [, t] = jvp(down, [x], [x]);
+          assert.deepEqual(t.toArray(), down(x).toArray());
+          const [, pullback] = vjp(down, x);
+          const u = down(sin(x));
+          const [ct] = pullback(u);
+          assert.equal(ct.dtype, "float64");
+          assert.deepEqual(ct.toArray(), cast(u, "float64").toArray());
+          // d²/dx² Σ cast(x)³ = 6·cast(x), through two casts in each pass
+          const cube = (t: Tensor) => sum(cast(mul(square(down(t)), down(t)), "float64"));
+          const [, h] = jvp(grad(cube), [x], [filled(x.shape, () => 1, "float64")]);
+          assertAllclose(h, cast(mul(down(x), 6), "float64"), { rtol: 1e-6, atol: 1e-6 });
+        }),
+        { numRuns: RUNS },
+      ));
+  });
 });
