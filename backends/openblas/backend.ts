@@ -1,6 +1,7 @@
 /**
  * The OpenBLAS backend: matrix products through `cblas_?gemm` (and
- * `cblas_?gemv` / `cblas_?dot` when one side is a vector); every other
+ * `cblas_?gemv` / `cblas_?dot` when one side is a vector), large sums,
+ * differences and scalings through `?axpy`/`?scal` (`blas1.ts`); every other
  * kernel is the pure-TypeScript one, so storage stays an ordinary typed
  * array and the two backends can be swapped at any time.
  *
@@ -12,6 +13,7 @@ import { DTypeError, ShapeError } from "../../core/errors.ts";
 import type { Backend, Buf, GemmDims } from "../backend.ts";
 import { tsBackend } from "../ts/backend.ts";
 import { dot, gemm, gemv, type Real } from "./blas.ts";
+import { blas1Binary } from "./blas1.ts";
 import type { NativeBlas } from "./native.ts";
 
 /**
@@ -36,6 +38,8 @@ export function createOpenBlasBackend(lib: NativeBlas): Backend {
     ...tsBackend,
     name: "openblas",
     gemm: (a, b, dims, dtype) => batchedGemm(lib, a, b, dims, dtype),
+    binary: (op, a, b, layout, dtype) =>
+      blas1Binary(lib, op, a, b, layout, dtype) ?? tsBackend.binary(op, a, b, layout, dtype),
   };
 }
 

@@ -1,0 +1,83 @@
+/**
+ * Elementwise kernels that OpenBLAS's level-1 routines do faster than a
+ * JavaScript loop on large arrays: `a ± b` as a copy of `a` followed by
+ * `axpy(±1, b)`, and `x · s` for a scalar `s` as a copy followed by
+ * `scal(s)`. The results are bit for bit those of the TypeScript kernels:
+ * 1·b and −1·b are exact, and a float32 sum or product rounded once from
+ * double (as JavaScript does it) equals the float32 operation.
+ *
+ * `scal` is skipped for s = 0 and non-finite s: OpenBLAS's `scal` with 0
+ * writes zeros without reading x, so NaN · 0 would give 0.
+ *
+ * @module
+ */
+import type { DType } from "../../core/dtype.ts";
+import type { BinaryOp, BroadcastLayout, Buf } from "../backend.ts";
+import { axpy, type Real, scal } from "./blas.ts";
+import type { NativeBlas } from "./native.ts";
+
+/**
+ * Below this many elements the TypeScript loop wins (the copy, the FFI call
+ * and OpenBLAS's thread start-up cost more than they save); measured in
+ * `bench/openblas_blas1.ts`.
+ */
+export const BLAS1_FROM = 1 << 16;
+
+/**
+ * `op(a, b)` through `axpy`/`scal` when the case fits, else `undefined`
+ * (the caller then runs the TypeScript kernel).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadOpenBlas } from "./library.ts";
+ * import { blas1Binary } from "./blas1.ts";
+ * const lib = loadOpenBlas();
+ * if (lib._tag === "Right") {
+ *   const n = 1 << 16;
+ *   const a = new Float32Array(n).fill(3), b = new Float32Array(n).fill(1);
+ *   const out = blas1Binary(lib.right, "sub", a, b, { shape: [n], strides: [[1], [1]] }, "float32");
+ *   assert.equal(out?.[n - 1], 2);
+ *   assert.equal(blas1Binary(lib.right, "sub", a.subarray(0, 4), b, { shape: [4], strides: [[1], [1]] }, "float32"), undefined);
+ * }
+ * ```
+ */
+export function blas1Binary(
+  lib: NativeBlas,
+  op: BinaryOp,
+  a: Buf,
+  b: Buf,
+  layout: BroadcastLayout,
+  dtype: DType,
+): Buf | undefined {
+  if (dtype !== "float32" && dtype !== "float64") return undefined;
+  const n = layout.shape.reduce((x, y) => x * y, 1);
+  if (n < BLAS1_FROM) return undefined;
+  const [sa, sb] = layout.strides;
+  const ca = contiguous(layout.shape, sa), cb = contiguous(layout.shape, sb);
+  if ((op === "add" || op === "sub") && ca && cb) {
+    const out = (a as Real).slice(0, n);
+    axpy(lib, n, op === "add" ? 1 : -1, b as Real, 0, 1, out, 0, 1);
+    return out;
+  }
+  if (op === "mul" && (ca && zero(sb) || cb && zero(sa))) {
+    const [x, s] = ca ? [a as Real, b[0]] : [b as Real, a[0]];
+    if (s === 0 || !Number.isFinite(s)) return undefined;
+    const out = x.slice(0, n);
+    scal(lib, n, s, out, 0, 1);
+    return out;
+  }
+  return undefined;
+}
+
+/** Whether strides walk the shape row-major without gaps (size-1 axes may have any stride). */
+function contiguous(shape: readonly number[], strides: readonly number[]): boolean {
+  let expected = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    if (shape[d] !== 1 && strides[d] !== expected) return false;
+    expected *= shape[d];
+  }
+  return true;
+}
+
+const zero = (strides: readonly number[]) => strides.every((s) => s === 0);
