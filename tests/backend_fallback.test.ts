@@ -161,5 +161,10 @@ describeOpenBlas("F2: with the library present", () => {
         assert.equal(r.stderr, "");
       }
     });
+    it(`[${runtime}] OPENBLAS_NUM_THREADS is respected (read when the library loads)`, () => {
+      assert.equal(run(runtime, ["threads"], { OPENBLAS_NUM_THREADS: "1" }).out.threads, 1);
+      const cores = run(runtime, ["threads"], { OPENBLAS_NUM_THREADS: "64" }).out.threads as number;
+      assert.ok(cores >= 1 && cores <= 64, `threads = ${cores}`); // capped at the number of cores
+    });
   }
 });
