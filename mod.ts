@@ -61,6 +61,7 @@ export type {
   FusedBinaryOp,
   FusedInstr,
   FusedProgram,
+  FusedUnaryOp,
   GemmDims,
   PatchLayout,
   ReduceOp,

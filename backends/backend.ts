@@ -41,6 +41,30 @@ export type UnaryOp =
   | "round"
   | "logicalNot";
 
+/** Every {@link UnaryOp}, in a fixed order (for tables and generated tests). */
+export const UNARY_OPS: readonly UnaryOp[] = Object.freeze([
+  "neg",
+  "abs",
+  "sign",
+  "exp",
+  "log",
+  "log1p",
+  "expm1",
+  "sqrt",
+  "rsqrt",
+  "square",
+  "sin",
+  "cos",
+  "tan",
+  "tanh",
+  "sigmoid",
+  "relu",
+  "floor",
+  "ceil",
+  "round",
+  "logicalNot",
+]);
+
 /** Elementwise binary kernels with broadcasting. Comparisons and logical ops produce `bool`. */
 export type BinaryOp =
   | "add"
@@ -136,13 +160,32 @@ export interface PatchLayout {
 /** The binary ops a fused elementwise program may use (those with a float result). */
 export type FusedBinaryOp = "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum";
 
+/** The unary ops a fused elementwise program may use (all but `logicalNot`). */
+export type FusedUnaryOp = Exclude<UnaryOp, "logicalNot">;
+
+/** Every {@link FusedUnaryOp}. */
+export const FUSED_UNARY_OPS: readonly FusedUnaryOp[] = Object.freeze(
+  UNARY_OPS.filter((op): op is FusedUnaryOp => op !== "logicalNot"),
+);
+
+/** Every {@link FusedBinaryOp}. */
+export const FUSED_BINARY_OPS: readonly FusedBinaryOp[] = Object.freeze([
+  "add",
+  "sub",
+  "mul",
+  "div",
+  "pow",
+  "maximum",
+  "minimum",
+]);
+
 /**
  * One instruction of a {@link FusedProgram}; it defines the next value.
  * Arguments name earlier values: inputs first, then instructions in order.
  */
 export type FusedInstr =
   | { readonly op: "const"; readonly value: number }
-  | { readonly op: Exclude<UnaryOp, "logicalNot">; readonly args: readonly [number] }
+  | { readonly op: FusedUnaryOp; readonly args: readonly [number] }
   | { readonly op: FusedBinaryOp; readonly args: readonly [number, number] };
 
 /**

@@ -20,7 +20,7 @@
  *
  * @module
  */
-import type { FusedInstr, FusedProgram } from "../backends/backend.ts";
+import { FUSED_BINARY_OPS, FUSED_UNARY_OPS, type FusedInstr, type FusedProgram } from "../backends/backend.ts";
 import { activeBackend } from "./backend_registry.ts";
 import { zeros } from "./creation.ts";
 import { isFloat } from "./dtype.ts";
@@ -30,28 +30,8 @@ import { debugNansOn } from "./trace.ts";
 import { type Graph, trace, type Var } from "./transforms/graph.ts";
 import { type TreeDef, unflatten } from "./tree/mod.ts";
 
-const UNARY = new Set([
-  "neg",
-  "abs",
-  "sign",
-  "exp",
-  "log",
-  "log1p",
-  "expm1",
-  "sqrt",
-  "rsqrt",
-  "square",
-  "sin",
-  "cos",
-  "tan",
-  "tanh",
-  "sigmoid",
-  "relu",
-  "floor",
-  "ceil",
-  "round",
-]);
-const BINARY = new Set(["add", "sub", "mul", "div", "pow", "maximum", "minimum"]);
+const UNARY: ReadonlySet<string> = new Set(FUSED_UNARY_OPS);
+const BINARY: ReadonlySet<string> = new Set(FUSED_BINARY_OPS);
 
 interface Compiled {
   readonly program: FusedProgram;

@@ -4,7 +4,14 @@
  * axes, views, pads, joins and gathers; plus the edge semantics by example.
  */
 import { assert, describe, fc, it } from "./lib/test.ts";
-import type { BinaryOp, Buf, ReduceOp, UnaryOp } from "../backends/backend.ts";
+import {
+  type BinaryOp,
+  type Buf,
+  FUSED_BINARY_OPS,
+  type ReduceOp,
+  UNARY_OPS,
+  type UnaryOp,
+} from "../backends/backend.ts";
 import { allocTyped, type DType } from "../core/dtype.ts";
 import { broadcastStrides, type Shape, sizeOf, stridesOf } from "../core/shape.ts";
 import { binary, cast, full, unary, where } from "../backends/ts/elementwise.ts";
@@ -120,29 +127,8 @@ function refUnary(op: UnaryOp, v: number, dtype: DType): number {
   }
 }
 
-const UNARY_FLOAT: UnaryOp[] = [
-  "neg",
-  "abs",
-  "sign",
-  "exp",
-  "log",
-  "log1p",
-  "expm1",
-  "sqrt",
-  "rsqrt",
-  "square",
-  "sin",
-  "cos",
-  "tan",
-  "tanh",
-  "sigmoid",
-  "relu",
-  "floor",
-  "ceil",
-  "round",
-  "logicalNot",
-];
-const UNARY_FOR: Record<DType, UnaryOp[]> = {
+const UNARY_FLOAT: readonly UnaryOp[] = UNARY_OPS;
+const UNARY_FOR: Record<DType, readonly UnaryOp[]> = {
   float32: UNARY_FLOAT,
   float64: UNARY_FLOAT,
   int32: ["neg", "abs", "sign", "square", "relu"],
@@ -198,13 +184,7 @@ function refBinary(op: BinaryOp, x: number, y: number, dtype: DType): number {
 
 const COMPARISONS: BinaryOp[] = ["equal", "notEqual", "less", "lessEqual", "greater", "greaterEqual"];
 const BINARY_FLOAT: BinaryOp[] = [
-  "add",
-  "sub",
-  "mul",
-  "div",
-  "pow",
-  "maximum",
-  "minimum",
+  ...FUSED_BINARY_OPS, // the arithmetic ones
   ...COMPARISONS,
   "logicalAnd",
   "logicalOr",

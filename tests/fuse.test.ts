@@ -9,34 +9,15 @@ import { assert, describe, fc, it } from "./lib/test.ts";
 import * as ops from "../mod.ts";
 import { fuse, grad, scalar, sum, type Tensor, tensor, withDebugNans } from "../mod.ts";
 import { NanError } from "../core/errors.ts";
+import { FUSED_BINARY_OPS, FUSED_UNARY_OPS, type FusedBinaryOp, type FusedUnaryOp } from "../backends/backend.ts";
 
-const UNARY = [
-  "neg",
-  "abs",
-  "sign",
-  "exp",
-  "log",
-  "log1p",
-  "expm1",
-  "sqrt",
-  "rsqrt",
-  "square",
-  "sin",
-  "cos",
-  "tan",
-  "tanh",
-  "sigmoid",
-  "relu",
-  "floor",
-  "ceil",
-  "round",
-] as const;
-const BINARY = ["add", "sub", "mul", "div", "pow", "maximum", "minimum"] as const;
+const UNARY = FUSED_UNARY_OPS;
+const BINARY = FUSED_BINARY_OPS;
 
 /** One step of a random program: an op over earlier values, or a constant operand. */
 type Step =
-  | { kind: "unary"; op: (typeof UNARY)[number]; a: number }
-  | { kind: "binary"; op: (typeof BINARY)[number]; a: number; b: number; constant?: number };
+  | { kind: "unary"; op: FusedUnaryOp; a: number }
+  | { kind: "binary"; op: FusedBinaryOp; a: number; b: number; constant?: number };
 
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ kind: fc.constant("unary" as const), op: fc.constantFrom(...UNARY), a: fc.nat() }),
