@@ -48,6 +48,7 @@ export { jvp } from "./core/transforms/jvp.ts";
 export { hessian, jacfwd, type JacobianOptions, jacrev } from "./core/transforms/jacobian.ts";
 export { customVjp } from "./core/transforms/custom_vjp.ts";
 export { fuse } from "./core/fuse.ts";
+export { dispose, keep, tidy } from "./core/memory.ts";
 export { evalGraph, type Graph, type GraphConst, type GraphNode, trace, type Var } from "./core/transforms/graph.ts";
 export type { Argnums } from "./core/transforms/args.ts";
 export { setDebugNans, withDebugNans } from "./core/trace.ts";

@@ -213,6 +213,13 @@ export interface Backend {
   fromTypedArray(data: TypedArray): Buf;
   /** A typed array with the buffer's elements; callers must not write to it. */
   toTypedArray(buf: Buf): TypedArray;
+  /**
+   * Takes back a buffer that nothing references any more (its tensor was
+   * disposed); the backend may reuse its storage for a later output, or
+   * ignore it. The core calls this only for buffers a kernel made and no
+   * other tensor shares.
+   */
+  release(buf: Buf): void;
   /** A buffer of `size` elements all equal to `value`. */
   full(dtype: DType, size: number, value: number): Buf;
 

@@ -11,7 +11,7 @@ import { activeBackend } from "./backend_registry.ts";
 import { allocTyped, checkDType, type DType, dtypeOf, type TypedArray } from "./dtype.ts";
 import { ValueError } from "./errors.ts";
 import { checkShape, formatShape, type Shape, sizeOf } from "./shape.ts";
-import { ConcreteTensor, frozenShape, type Tensor } from "./tensor.ts";
+import { ConcreteTensor, frozenShape, pinStorage, type Tensor } from "./tensor.ts";
 
 /** Options shared by the constructors. */
 export interface CreateOptions {
@@ -22,9 +22,15 @@ export interface CreateOptions {
 /** Data `tensor` accepts: a number, a boolean, nested arrays of them, or a typed array. */
 export type TensorData = number | boolean | TypedArray | readonly TensorData[];
 
-/** @internal Wraps a typed array the caller will never write again as a tensor. */
-export const fromTyped = (data: TypedArray, shape: Shape): ConcreteTensor =>
-  new ConcreteTensor(frozenShape(shape), dtypeOf(data), activeBackend().fromTypedArray(data));
+/**
+ * @internal Wraps a typed array the caller will never write again as a
+ * tensor. The caller may still read it, so its storage is never recycled.
+ */
+export const fromTyped = (data: TypedArray, shape: Shape): ConcreteTensor => {
+  const buf = activeBackend().fromTypedArray(data);
+  pinStorage(buf);
+  return new ConcreteTensor(frozenShape(shape), dtypeOf(data), buf);
+};
 
 const isTyped = (x: unknown): x is TypedArray =>
   x instanceof Float32Array || x instanceof Float64Array || x instanceof Int32Array || x instanceof Uint8Array;

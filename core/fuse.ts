@@ -25,7 +25,7 @@ import { activeBackend } from "./backend_registry.ts";
 import { zeros } from "./creation.ts";
 import { isFloat } from "./dtype.ts";
 import { ValueError } from "./errors.ts";
-import { ConcreteTensor, type Tensor } from "./tensor.ts";
+import { ConcreteTensor, disposedError, type Tensor } from "./tensor.ts";
 import { debugNansOn } from "./trace.ts";
 import { type Graph, trace, type Var } from "./transforms/graph.ts";
 import { type TreeDef, unflatten } from "./tree/mod.ts";
@@ -89,6 +89,7 @@ function fusible(
   if (dtype !== "float32" && dtype !== "float64") return undefined;
   for (const a of args) {
     if (!(a instanceof ConcreteTensor) || a.dtype !== dtype) return undefined;
+    if (a.disposed) throw disposedError("fuse", "an argument");
     if (a.shape.length !== 0 && a.shape !== shape && !sameShape(a.shape, shape)) return undefined;
   }
   return { shape, size: full.size, dtype };

@@ -104,6 +104,37 @@ export abstract class Tensor implements Aval {
  */
 export const frozenShape = (shape: Shape): Shape => (Object.isFrozen(shape) ? shape : Object.freeze([...shape]));
 
+// ---------------------------------------------------------------------------
+// Storage lifetime (see memory.ts): which buffers may be recycled when their
+// tensor is disposed, and who hears of new tensors while a `tidy` runs.
+
+/** Buffers never to recycle: shared by several tensors, or handed in from outside. */
+const pinned = new WeakSet<object>();
+/** Tensors that `dispose` leaves alone (cached constants shared by everyone). */
+const permanent = new WeakSet<object>();
+let onCreate: ((t: ConcreteTensor) => void) | undefined;
+
+/** @internal Marks `buf` as never to be recycled. */
+export const pinStorage = (buf: Buf): void => {
+  pinned.add(buf);
+};
+/** @internal Whether `buf` may never be recycled. */
+export const isPinned = (buf: Buf): boolean => pinned.has(buf);
+/** @internal Makes `t` immune to `dispose` and `tidy` (for shared cached constants). */
+export const markPermanent = (t: Tensor): void => {
+  permanent.add(t);
+};
+/** @internal Whether `dispose` must leave `t` alone. */
+export const isPermanent = (t: Tensor): boolean => permanent.has(t);
+/** @internal Sets (or clears) the function told of every new concrete tensor. */
+export const setCreationHook = (f: ((t: ConcreteTensor) => void) | undefined): void => {
+  onCreate = f;
+};
+
+/** @internal The error for using a disposed tensor in `op`. */
+export const disposedError = (op: string, what = "a tensor"): ValueError =>
+  new ValueError(op, `${what} was disposed (by dispose or tidy) and cannot be used any more`);
+
 /** Reads `Buf` storage; set by the backend registry so this file needs no backend import. */
 let readStorage: (buf: Buf) => Buf = (buf) => buf;
 
@@ -119,11 +150,14 @@ export const setStorageReader = (f: (buf: Buf) => Buf): void => {
 export class ConcreteTensor extends Tensor {
   /** @internal Storage owned by the backend; never written after construction. */
   readonly buf: Buf;
+  /** @internal Set by `dispose`: the storage may have been recycled. */
+  disposed = false;
 
   /** @internal Made by ops and constructors only; `shape` must be frozen. */
   constructor(shape: Shape, dtype: DType, buf: Buf) {
     super(shape, dtype);
     this.buf = buf;
+    if (onCreate !== undefined) onCreate(this);
   }
 
   /** Itself: its value is known. */
@@ -133,6 +167,7 @@ export class ConcreteTensor extends Tensor {
 
   /** @internal The storage as a typed array (not a copy: do not write). */
   data(): Buf {
+    if (this.disposed) throw disposedError("read");
     return readStorage(this.buf);
   }
 }

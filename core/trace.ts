@@ -18,7 +18,7 @@ import { isFloat } from "./dtype.ts";
 import { NanError, TransformError } from "./errors.ts";
 import type { Params, Primitive } from "./primitive.ts";
 import { formatShape, type Shape } from "./shape.ts";
-import { type Aval, ConcreteTensor, frozenShape, Tensor } from "./tensor.ts";
+import { type Aval, ConcreteTensor, disposedError, frozenShape, pinStorage, Tensor } from "./tensor.ts";
 
 /** One running transform. */
 export abstract class Trace {
@@ -118,8 +118,19 @@ export const bind = (prim: Primitive, args: readonly Tensor[], params: Params): 
 };
 
 const evaluate = (prim: Primitive, args: readonly ConcreteTensor[], params: Params): Tensor => {
+  for (let i = 0; i < args.length; i++) {
+    if (args[i].disposed) throw disposedError(prim.name, `operand ${i}`);
+  }
   const aval = prim.abstractEval(args, params);
   const buf = prim.impl(activeBackend(), args, params, aval);
+  // An output that is an operand's storage (reshape, a no-op cast) is shared
+  // by two tensors from now on, so disposing one must not recycle it.
+  for (let i = 0; i < args.length; i++) {
+    if (args[i].buf === buf) {
+      pinStorage(buf);
+      break;
+    }
+  }
   // A shape taken from an input is frozen already; a new one is frozen here.
   let shape = aval.shape;
   if (!sharesShape(shape, args)) shape = frozenShape(shape);

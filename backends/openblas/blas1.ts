@@ -15,6 +15,7 @@ import type { DType } from "../../core/dtype.ts";
 import type { BinaryOp, BroadcastLayout, Buf } from "../backend.ts";
 import { axpy, type Real, scal } from "./blas.ts";
 import type { NativeBlas } from "./native.ts";
+import { allocUninitialized } from "../ts/pool.ts";
 
 /**
  * Below this many elements the TypeScript loop wins (the copy, the FFI call
@@ -56,14 +57,14 @@ export function blas1Binary(
   const [sa, sb] = layout.strides;
   const ca = contiguous(layout.shape, sa), cb = contiguous(layout.shape, sb);
   if ((op === "add" || op === "sub") && ca && cb) {
-    const out = (a as Real).slice(0, n);
+    const out = copyOf(a as Real, n, dtype);
     axpy(lib, n, op === "add" ? 1 : -1, b as Real, 0, 1, out, 0, 1);
     return out;
   }
   if (op === "mul" && (ca && zero(sb) || cb && zero(sa))) {
     const [x, s] = ca ? [a as Real, b[0]] : [b as Real, a[0]];
     if (s === 0 || !Number.isFinite(s)) return undefined;
-    const out = x.slice(0, n);
+    const out = copyOf(x, n, dtype);
     scal(lib, n, s, out, 0, 1);
     return out;
   }
@@ -78,6 +79,13 @@ function contiguous(shape: readonly number[], strides: readonly number[]): boole
     expected *= shape[d];
   }
   return true;
+}
+
+/** The first `n` elements of `x` in a new (or recycled) array. */
+function copyOf(x: Real, n: number, dtype: "float32" | "float64"): Real {
+  const out = allocUninitialized(dtype, n);
+  out.set(x.subarray(0, n));
+  return out;
 }
 
 const zero = (strides: readonly number[]) => strides.every((s) => s === 0);

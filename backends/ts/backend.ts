@@ -11,6 +11,7 @@ import { fused } from "./fused.ts";
 import { gemm } from "./gemm.ts";
 import { concat, copyStrided, gather, pad, scatterAdd } from "./layout.ts";
 import { extractPatches, foldPatches } from "./patches.ts";
+import { release } from "./pool.ts";
 import { reduce } from "./reduce.ts";
 
 /**
@@ -30,6 +31,7 @@ export const tsBackend: Backend = {
   name: "ts",
   fromTypedArray: (data) => data,
   toTypedArray: (buf) => buf,
+  release,
   full,
   unary,
   binary,

@@ -5,7 +5,8 @@
  * @module
  */
 import type { Buf, StridedView } from "../backend.ts";
-import { allocTyped, type DType } from "../../core/dtype.ts";
+import type { DType } from "../../core/dtype.ts";
+import { alloc } from "./pool.ts";
 import { sizeOf } from "../../core/shape.ts";
 import { collapseAxes, outerStarts } from "./strided.ts";
 
@@ -51,7 +52,7 @@ export function copyRange(src: Buf, s: number, dst: Buf, d: number, len: number)
  */
 export function copyStrided(x: Buf, view: StridedView, dtype: DType): Buf {
   const n = sizeOf(view.shape);
-  const out = allocTyped(dtype, n);
+  const out = alloc(dtype, n);
   if (n === 0) return out;
   const c = collapseAxes(view.shape, [view.strides]);
   let shape = c.shape;

@@ -5,7 +5,8 @@
  * @module
  */
 import type { Buf } from "../backend.ts";
-import { allocTyped, type DType } from "../../core/dtype.ts";
+import type { DType } from "../../core/dtype.ts";
+import { alloc } from "./pool.ts";
 
 export { unary } from "./elementwise_unary.ts";
 export { binary, where } from "./elementwise_binary.ts";
@@ -46,7 +47,7 @@ export const toInt32 = (v: number): number =>
  */
 export function cast(x: Buf, from: DType, to: DType): Buf {
   const n = x.length;
-  const out = allocTyped(to, n);
+  const out = alloc(to, n);
   const fromFloat = from === "float32" || from === "float64";
   if (to === "bool") {
     for (let i = 0; i < n; i++) out[i] = x[i] !== 0 ? 1 : 0;
@@ -78,7 +79,7 @@ export function cast(x: Buf, from: DType, to: DType): Buf {
  */
 export function full(dtype: DType, size: number, value: number): Buf {
   const v = dtype === "bool" ? (value !== 0 ? 1 : 0) : dtype === "int32" ? toInt32(value) : value;
-  const out = allocTyped(dtype, size);
+  const out = alloc(dtype, size);
   // Fresh typed arrays are already +0; -0 still needs the fill.
   if (!Object.is(v, 0)) out.fill(v);
   return out;

@@ -9,7 +9,8 @@
  * @module
  */
 import type { BinaryOp, BroadcastLayout, Buf } from "../backend.ts";
-import { allocTyped, type DType } from "../../core/dtype.ts";
+import type { DType } from "../../core/dtype.ts";
+import { alloc } from "./pool.ts";
 import { ValueError } from "../../core/errors.ts";
 import { type Shape, sizeOf } from "../../core/shape.ts";
 import { planRows, type RowPlan } from "./strided.ts";
@@ -70,7 +71,7 @@ export function binary(
   dtype: DType,
 ): Buf {
   const n = sizeOf(layout.shape);
-  const out = allocTyped(writesBool(op) ? "bool" : dtype, n);
+  const out = alloc(writesBool(op) ? "bool" : dtype, n);
   if (n === 0) return out;
   const intWrap = dtype === "int32" && (op === "mul" || op === "pow");
   // The common cases are decided before planning rows, which allocates.
@@ -327,7 +328,7 @@ export function where(
   dtype: DType,
 ): Buf {
   const n = sizeOf(layout.shape);
-  const out = allocTyped(dtype, n);
+  const out = alloc(dtype, n);
   if (n === 0) return out;
   const [lc, la, lb] = layout.strides;
   if (

@@ -8,7 +8,8 @@
  * @module
  */
 import type { Buf, UnaryOp } from "../backend.ts";
-import { allocTyped, type DType } from "../../core/dtype.ts";
+import type { DType } from "../../core/dtype.ts";
+import { alloc } from "./pool.ts";
 import { ValueError } from "../../core/errors.ts";
 
 /**
@@ -28,7 +29,7 @@ import { ValueError } from "../../core/errors.ts";
  */
 export function unary(op: UnaryOp, x: Buf, dtype: DType): Buf {
   const n = x.length;
-  const out = allocTyped(op === "logicalNot" ? "bool" : dtype, n);
+  const out = alloc(op === "logicalNot" ? "bool" : dtype, n);
   switch (op) {
     case "neg":
       for (let i = 0; i < n; i++) out[i] = -x[i];

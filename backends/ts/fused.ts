@@ -10,7 +10,8 @@
  *
  * @module
  */
-import { allocTyped, type DType } from "../../core/dtype.ts";
+import type { DType } from "../../core/dtype.ts";
+import { allocUninitialized } from "./pool.ts";
 import { BackendError, DTypeError, ValueError } from "../../core/errors.ts";
 import type { Buf, FusedInstr, FusedProgram } from "../backend.ts";
 
@@ -148,7 +149,7 @@ export function fused(program: FusedProgram, inputs: readonly Buf[], size: numbe
     const want = program.scalarInputs[i] ? 1 : size;
     if (x.length !== want) throw new ValueError("fused", `input ${i} holds ${x.length} elements; expected ${want}`);
   });
-  const outputs = program.outputs.map(() => allocTyped(dtype, size));
+  const outputs = program.outputs.map(() => allocUninitialized(dtype, size));
   const consts = program.body.map((ins) => (ins.op === "const" ? ins.value : 0));
   if (size > 0) kernelFor(program)(inputs, outputs, size, consts);
   return outputs;

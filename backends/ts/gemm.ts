@@ -26,6 +26,7 @@ import { DTypeError, ShapeError } from "../../core/errors.ts";
 import type { Buf, GemmDims } from "../backend.ts";
 import { type Accumulator, microKernel4x1, microKernel4x4, MR, NR } from "./gemm_kernel.ts";
 import { gemmSmall, type Input } from "./gemm_small.ts";
+import { alloc } from "./pool.ts";
 
 /** Depth of a packed slice of k. */
 const KC = 256;
@@ -78,7 +79,7 @@ export function gemm(a: Buf, b: Buf, dims: GemmDims, dtype: DType): Buf {
   let { batch, m, n, k, transA, transB, aBatchStride, bBatchStride } = dims;
   checkLength("A", a, batch, aBatchStride, m * k);
   checkLength("B", b, batch, bBatchStride, k * n);
-  const out = dtype === "float32" ? new Float32Array(batch * m * n) : new Float64Array(batch * m * n);
+  const out = alloc(dtype, batch * m * n);
   if (out.length === 0 || k === 0) return out;
   const x = a as Input, y = b as Input;
   // A 1-row (or 1-deep) matrix has the same storage transposed or not.

@@ -9,7 +9,8 @@
  * @module
  */
 import type { Buf } from "../backend.ts";
-import { allocTyped, type DType } from "../../core/dtype.ts";
+import type { DType } from "../../core/dtype.ts";
+import { alloc } from "./pool.ts";
 import { type Shape, sizeOf, stridesOf } from "../../core/shape.ts";
 import { copyRange } from "./copy_strided.ts";
 import { full } from "./elementwise.ts";
@@ -86,14 +87,14 @@ export function pad(
  * ```
  */
 export function concat(xs: readonly Buf[], shapes: readonly Shape[], axis: number, dtype: DType): Buf {
-  if (xs.length === 0) return allocTyped(dtype, 0);
+  if (xs.length === 0) return alloc(dtype, 0);
   const ref = shapes[0];
   const outer = extent(ref, 0, axis);
   const inner = extent(ref, axis + 1, ref.length);
   let total = 0;
   for (const s of shapes) total += s[axis];
   const outRow = total * inner;
-  const out = allocTyped(dtype, outer * outRow);
+  const out = alloc(dtype, outer * outRow);
   if (out.length === 0) return out;
   for (let i = 0, at = 0; i < xs.length; i++) {
     const chunk = shapes[i][axis] * inner;
@@ -130,7 +131,7 @@ export function gather(
   const len = shape[axis];
   const inner = extent(shape, axis + 1, shape.length);
   const ni = indices.length;
-  const out = allocTyped(dtype, outer * ni * inner);
+  const out = alloc(dtype, outer * ni * inner);
   if (out.length === 0) return out;
   if (inner === 1) {
     for (let o = 0, k = 0; o < outer; o++) {
@@ -171,7 +172,7 @@ export function scatterAdd(
   const len = outShape[axis];
   const inner = extent(outShape, axis + 1, outShape.length);
   const ni = indices.length;
-  const out = allocTyped(dtype, outer * len * inner);
+  const out = alloc(dtype, outer * len * inner);
   if (out.length === 0 || ni === 0) return out;
   const acc = dtype === "float32" ? new Float64Array(out.length) : out;
   for (let o = 0, src = 0; o < outer; o++) {

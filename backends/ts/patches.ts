@@ -11,7 +11,8 @@
  * @module
  */
 import type { Buf, PatchLayout } from "../backend.ts";
-import { allocTyped, type DType } from "../../core/dtype.ts";
+import type { DType } from "../../core/dtype.ts";
+import { alloc } from "./pool.ts";
 import { copyRange } from "./copy_strided.ts";
 import { full } from "./elementwise.ts";
 
@@ -87,7 +88,7 @@ export function extractPatches(x: Buf, layout: PatchLayout, padValue: number, dt
   const tapRow = kw * c;
   const patch = kh * tapRow;
   const size = n * oh * ow * patch;
-  const out = rows.padded || cols.padded ? full(dtype, size, padValue) : allocTyped(dtype, size);
+  const out = rows.padded || cols.padded ? full(dtype, size, padValue) : alloc(dtype, size);
   if (size === 0) return out;
   const imageRow = w * c;
   const tapStep = dw * c;
@@ -144,7 +145,7 @@ export function foldPatches(patches: Buf, layout: PatchLayout, dtype: DType): Bu
   const [kh, kw] = layout.kernel;
   const [dh, dw] = layout.dilation;
   const [rows, cols] = plans(layout);
-  const out = allocTyped(dtype, n * h * w * c);
+  const out = alloc(dtype, n * h * w * c);
   const tapRow = kw * c;
   const patch = kh * tapRow;
   if (out.length === 0 || patch === 0) return out;

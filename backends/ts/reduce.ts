@@ -14,7 +14,8 @@
  * @module
  */
 import type { Buf, ReduceOp } from "../backend.ts";
-import { allocTyped, type DType } from "../../core/dtype.ts";
+import type { DType } from "../../core/dtype.ts";
+import { alloc } from "./pool.ts";
 import type { Shape } from "../../core/shape.ts";
 import { toInt32 } from "./elementwise.ts";
 import { outerStarts } from "./strided.ts";
@@ -65,7 +66,7 @@ export function reduce(
       reduced.push(red);
     }
   }
-  const out = allocTyped(dtype, outSize);
+  const out = alloc(dtype, outSize);
   if (outSize === 0) return out;
   const id = identity(op, dtype);
   if (redSize === 0) return out.fill(id);

@@ -9,7 +9,7 @@ import { fromTyped } from "../creation.ts";
 import { allocTyped, type DType, isFloat } from "../dtype.ts";
 import { DTypeError } from "../errors.ts";
 import type { Shape } from "../shape.ts";
-import { Tensor } from "../tensor.ts";
+import { markPermanent, Tensor } from "../tensor.ts";
 
 /** A tensor or a JS number (weakly typed). */
 export type TensorLike = Tensor | number;
@@ -35,6 +35,7 @@ export const constant = (value: number, dtype: DType): Tensor => {
     const arr = allocTyped(dtype, 1);
     arr[0] = value;
     t = fromTyped(arr, SCALAR);
+    markPermanent(t); // shared by every op that meets this number: dispose and tidy leave it alone
     if (m.size >= CACHE_LIMIT) m.clear();
     if (!Object.is(value, -0)) m.set(value, t);
   }
