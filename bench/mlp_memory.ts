@@ -6,13 +6,17 @@
  * report samples, every 50 steps, the resident set (RSS: the peak a user
  * sees) and then, right after a forced full collection, the memory the
  * engine still holds for live objects and array buffers (what a leak would
- * grow). It compares the second half of the run with the first: the peak
- * RSS and the median live memory must each grow by less than 5 %. (A leak
- * of even one step's outputs would add some 20 MiB a step.)
+ * grow). It compares the second half of the run with the first: the median
+ * live memory must grow by less than 5 % (a leak of even one step's outputs
+ * would add some 20 MiB a step). The peak RSS is reported beside it but not
+ * judged: it also moves with how much freed memory the allocator keeps
+ * (Bun's wandered between 134 and 240 MiB over 3,000 steps while live
+ * memory stayed at 12 MiB).
  *
  *   deno run -A --v8-flags=--expose-gc bench/mlp_memory.ts      bun bench/mlp_memory.ts
  *
- * Options: `--steps N` (default 1000), `--backend ts` to compare.
+ * Options: `--steps N` (default 1000), `--backend ts` to compare,
+ * `--recycle` to run each step in `tidy` and dispose the old parameters.
  *
  * @module
  */
@@ -39,7 +43,8 @@ const collect = (): boolean => {
 if (!collect()) console.warn("no forced GC available (run Deno with --v8-flags=--expose-gc): collected RSS = RSS");
 
 const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
-const t = trainer();
+const recycle = process.argv.includes("--recycle");
+const t = trainer(true, recycle);
 /** Bytes of live JS objects and array buffers (Bun counts buffers in heapUsed; V8 counts them as external). */
 const liveBytes = () => {
   const m = process.memoryUsage();
@@ -54,6 +59,10 @@ for (let s = 1; s <= steps; s++) {
   stepMs += performance.now() - t0;
   if (s % 50 === 0) {
     const rss = process.memoryUsage().rss;
+    // V8 frees array buffers on a background thread after a collection: let
+    // it finish (the event loop must turn) and collect once more.
+    collect();
+    await new Promise((resolve) => setTimeout(resolve, 20));
     collect();
     samples.push({ step: s, rss, live: liveBytes(), loss });
   }
@@ -69,7 +78,10 @@ const medianLive = (late: boolean) => {
 const rssGrowth = (peakRss(true) - peakRss(false)) / peakRss(false);
 const liveGrowth = (medianLive(true) - medianLive(false)) / medianLive(false);
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
-console.log(`${steps} training steps on "${getBackend()}" — ${runtime()}, ${(stepMs / steps).toFixed(1)} ms/step`);
+console.log(
+  `${steps} training steps on "${getBackend()}"${recycle ? " (tidy, old parameters disposed)" : ""} — ` +
+    `${runtime()}, ${(stepMs / steps).toFixed(1)} ms/step`,
+);
 printTable(
   ["step", "RSS MiB", "live after GC MiB", "loss"],
   samples.filter((_, i) => i % 2 === 1).map((x) => [String(x.step), mib(x.rss), mib(x.live), x.loss.toExponential(2)]),
@@ -78,6 +90,9 @@ printTable(["", `steps 1–${half}`, `steps ${half + 1}–${steps}`, "growth"], 
   ["peak RSS MiB", mib(peakRss(false)), mib(peakRss(true)), pct(rssGrowth)],
   ["median live after GC MiB", mib(medianLive(false)), mib(medianLive(true)), pct(liveGrowth)],
 ]);
-const ok = rssGrowth < 0.05 && liveGrowth < 0.05;
-console.log(`growth under 5 %: ${ok ? "ok" : "FAILED"}`);
+// A leak grows live memory; RSS also moves with what the allocator keeps, so it is reported, not judged.
+const ok = liveGrowth < 0.05;
+console.log(
+  `live memory growth ${pct(liveGrowth)} (limit 5 %): ${ok ? "ok" : "FAILED"}; peak RSS growth ${pct(rssGrowth)}`,
+);
 if (!ok) process.exitCode = 1;

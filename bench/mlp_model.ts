@@ -8,6 +8,7 @@
  */
 import {
   add,
+  dispose,
   div,
   fuse,
   logSoftmax,
@@ -24,6 +25,7 @@ import {
   sub,
   sum,
   type Tensor,
+  tidy,
   tree,
   valueAndGrad,
   zeros,
@@ -100,14 +102,33 @@ export function adamStep(ps: Params, g: Params, s: AdamState, fused = true): [Pa
   return [pick(0), { t, m: pick(1), v: pick(2) }];
 }
 
-/** A training loop's state and its step: gradient, then Adam. Returns the loss. */
-export function trainer(fused = true): { step: () => number; params: () => Params } {
+/**
+ * One training step: gradient, then Adam. With `recycle`, the step runs in
+ * `tidy` (its temporaries go back to the backend at once) and the previous
+ * parameters and moments are disposed, so the next step's arrays reuse their
+ * storage instead of fresh memory.
+ */
+export function trainStep(ps: Params, s: AdamState, fused: boolean, recycle: boolean): [Tensor, Params, AdamState] {
+  if (!recycle) {
+    const [loss, g] = gradStep(ps);
+    return [loss, ...adamStep(ps, g, s, fused)];
+  }
+  const out = tidy((): [Tensor, Params, AdamState] => {
+    const [loss, g] = gradStep(ps);
+    return [loss, ...adamStep(ps, g, s, fused)];
+  });
+  dispose([ps, s.m, s.v]);
+  return out;
+}
+
+/** A training loop's state and its step (see {@link trainStep}); the step returns the loss. */
+export function trainer(fused = true, recycle = false): { step: () => number; params: () => Params } {
   let ps = initParams();
   let state = initAdam(ps);
   return {
     step: () => {
-      const [loss, g] = gradStep(ps);
-      [ps, state] = adamStep(ps, g, state, fused);
+      const [loss, next, nextState] = trainStep(ps, state, fused, recycle);
+      [ps, state] = [next, nextState];
       return loss.item();
     },
     params: () => ps,

@@ -2,7 +2,9 @@
  * One training step of a 784-512-512-10 ReLU MLP (batch 128, softmax
  * cross-entropy, Adam), on the pure-TypeScript backend and on OpenBLAS in
  * the same run, with Adam fused (`fuse`, one kernel per parameter) and op by
- * op: milliseconds per step, the ratio, and where the time goes.
+ * op, and fused with the step in `tidy` and the old parameters disposed (so
+ * arrays are recycled): milliseconds per step, the ratio, and where the
+ * time goes.
  *
  * The breakdown runs the step on a timing wrapper of the backend
  * (`kernel_profile.ts`) and splits it into the gradient (matmuls, other
@@ -15,13 +17,13 @@
  *
  * @module
  */
-import { availableBackends, registerBackend, setBackend } from "../mod.ts";
+import { availableBackends, registerBackend, setBackend, type Tensor } from "../mod.ts";
 import type { Backend } from "../backends/backend.ts";
 import { tsBackend } from "../backends/ts/backend.ts";
 import { openblasBackend } from "../backends/openblas/mod.ts";
 import { printTable, runtime, timeMedian } from "./harness.ts";
 import { type KernelTimes, timedBackend, totalMs } from "./kernel_profile.ts";
-import { adamStep, BATCH, gradStep, initAdam, initParams, PARAM_COUNT } from "./mlp_model.ts";
+import { adamStep, BATCH, gradStep, initAdam, initParams, PARAM_COUNT, trainStep } from "./mlp_model.ts";
 
 const params = PARAM_COUNT, batch = BATCH;
 const backends: [string, () => Backend][] = [["ts", () => tsBackend]];
@@ -31,18 +33,25 @@ else console.warn("OpenBLAS is not available: measuring the TypeScript backend o
 type Result = { name: string; adam: string; stepMs: number; rows: string[][]; loss: [number, number] };
 const results: Result[] = [];
 for (const [name, make] of backends) {
-  for (const fused of [true, false]) {
+  for (const [fused, recycle] of [[true, false], [false, false], [true, true]]) {
     setBackend(name);
     let ps = initParams();
     let state = initAdam(ps);
     const step = () => {
-      const [loss, g] = gradStep(ps);
-      [ps, state] = adamStep(ps, g, state, fused);
+      let loss: Tensor;
+      [loss, ps, state] = trainStep(ps, state, fused, recycle);
       return loss;
     };
     const first = step().item();
     for (let i = 0; i < 10; i++) step();
     const stepMs = timeMedian(step, { batches: 15, warmup: 3 });
+    const last = step().item(); // after the same number of steps in every variant
+    const adam = (fused ? "fused" : "op by op") + (recycle ? ", tidy" : "");
+    if (recycle) {
+      // The breakdown below is the same as without tidy; only the time differs.
+      results.push({ name, adam, stepMs, rows: [], loss: [first, last] });
+      continue;
+    }
 
     // The breakdown, on a timing wrapper of the same backend.
     const gradTimes: KernelTimes = new Map(), adamTimes: KernelTimes = new Map();
@@ -78,8 +87,7 @@ for (const [name, make] of backends) {
       ["total under the timing wrapper", per(gradMs + adamMs)],
     ];
     setBackend(name);
-    const adam = fused ? "fused" : "op by op";
-    results.push({ name, adam, stepMs, rows, loss: [first, step().item()] });
+    results.push({ name, adam, stepMs, rows, loss: [first, last] });
   }
 }
 
@@ -91,7 +99,7 @@ printTable(
 const fusedMs = (name: string) => results.find((r) => r.name === name && r.adam === "fused")?.stepMs;
 const ts = fusedMs("ts"), blas = fusedMs("openblas");
 if (ts !== undefined && blas !== undefined) console.log(`ts/openblas (fused Adam): ${(ts / blas).toFixed(1)}×`);
-for (const r of results) {
+for (const r of results.filter((r) => r.rows.length > 0)) {
   console.log(`\nwhere a step goes on "${r.name}", Adam ${r.adam} (ms)`);
   printTable(["part", "ms"], r.rows);
 }
