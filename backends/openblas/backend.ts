@@ -8,8 +8,9 @@
  * @module
  */
 import type { DType } from "../../core/dtype.ts";
-import { DTypeError, ShapeError } from "../../core/errors.ts";
+import { DTypeError } from "../../core/errors.ts";
 import type { Backend, Buf, GemmDims } from "../backend.ts";
+import { checkGemm, forEachProduct } from "../gemm_batches.ts";
 import { tsBackend } from "../ts/backend.ts";
 import { alloc, allocUninitialized } from "../ts/pool.ts";
 import { dot, gemm, gemv, type Real } from "./blas.ts";
@@ -44,32 +45,20 @@ export function createOpenBlasBackend(lib: NativeBlas): Backend {
 }
 
 function batchedGemm(lib: NativeBlas, a: Buf, b: Buf, dims: GemmDims, dtype: DType): Buf {
-  if (dtype !== "float32" && dtype !== "float64") {
-    throw new DTypeError("gemm", `expected float32 or float64, got ${dtype}`);
-  }
+  checkGemm(a, b, dims, dtype);
   const Ctor = dtype === "float32" ? Float32Array : Float64Array;
   if (!(a instanceof Ctor) || !(b instanceof Ctor)) {
     throw new DTypeError("gemm", `operands must be ${Ctor.name}s for ${dtype}`);
   }
-  let { batch, m, n, k, transA, transB, aBatchStride, bBatchStride } = dims;
-  checkLength("A", a, batch, aBatchStride, m * k);
-  checkLength("B", b, batch, bBatchStride, k * n);
-  if (batch * m * n === 0 || k === 0) return alloc(dtype, batch * m * n);
+  const size = dims.batch * dims.m * dims.n;
+  if (size === 0 || dims.k === 0) return alloc(dtype, size);
   // Every element is written below (beta = 0), so old contents do not matter.
-  const out = allocUninitialized(dtype, batch * m * n);
-  // One shared B and back-to-back A matrices: the batch is one taller product.
-  if (batch > 1 && bBatchStride === 0 && !transA && aBatchStride === m * k) {
-    m *= batch;
-    batch = 1;
-  }
-  const mn = m * n;
-  for (let i = 0; i < batch; i++) {
-    if (i > 0 && aBatchStride === 0 && bBatchStride === 0) {
-      out.copyWithin(i * mn, 0, mn);
-      continue;
-    }
-    product(lib, a, i * aBatchStride, b, i * bBatchStride, out, i * mn, m, n, k, transA, transB);
-  }
+  const out = allocUninitialized(dtype as "float32" | "float64", size);
+  forEachProduct(
+    dims,
+    out,
+    (aOff, bOff, cOff, m, n, k, transA, transB) => product(lib, a, aOff, b, bOff, out, cOff, m, n, k, transA, transB),
+  );
   return out;
 }
 
@@ -146,12 +135,5 @@ function product(
       cOffset: cOff,
       ldc: n,
     });
-  }
-}
-
-function checkLength(name: string, buf: Buf, batch: number, stride: number, size: number) {
-  const need = batch === 0 || size === 0 ? 0 : (batch - 1) * stride + size;
-  if (buf.length < need) {
-    throw new ShapeError("gemm", `${name} holds ${buf.length} elements, the dimensions need ${need}`);
   }
 }

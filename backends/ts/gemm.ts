@@ -22,8 +22,8 @@
  * @module
  */
 import type { DType } from "../../core/dtype.ts";
-import { DTypeError, ShapeError } from "../../core/errors.ts";
 import type { Buf, GemmDims } from "../backend.ts";
+import { checkGemm, forEachProduct } from "../gemm_batches.ts";
 import { type Accumulator, microKernel4x1, microKernel4x4, MR, NR } from "./gemm_kernel.ts";
 import { gemmSmall, type Input } from "./gemm_small.ts";
 import { alloc } from "./pool.ts";
@@ -73,40 +73,16 @@ let cBlock = new Float64Array(0);
  * ```
  */
 export function gemm(a: Buf, b: Buf, dims: GemmDims, dtype: DType): Buf {
-  if (dtype !== "float32" && dtype !== "float64") {
-    throw new DTypeError("gemm", `expected float32 or float64, got ${dtype}`);
-  }
-  let { batch, m, n, k, transA, transB, aBatchStride, bBatchStride } = dims;
-  checkLength("A", a, batch, aBatchStride, m * k);
-  checkLength("B", b, batch, bBatchStride, k * n);
-  const out = alloc(dtype, batch * m * n);
-  if (out.length === 0 || k === 0) return out;
+  checkGemm(a, b, dims, dtype);
+  const out = alloc(dtype, dims.batch * dims.m * dims.n) as Float32Array | Float64Array;
+  if (out.length === 0 || dims.k === 0) return out;
   const x = a as Input, y = b as Input;
-  // A 1-row (or 1-deep) matrix has the same storage transposed or not.
-  if (m === 1 || k === 1) transA = false;
-  if (n === 1 || k === 1) transB = false;
-  // One shared B and back-to-back A matrices: the batch is one taller product.
-  if (batch > 1 && bBatchStride === 0 && !transA && aBatchStride === m * k) {
-    m *= batch;
-    batch = 1;
-  }
-  const mn = m * n;
-  const same = aBatchStride === 0 && bBatchStride === 0;
-  for (let i = 0; i < batch; i++) {
-    if (same && i > 0) {
-      out.copyWithin(i * mn, 0, mn);
-      continue;
-    }
-    product(x, i * aBatchStride, y, i * bBatchStride, out, i * mn, m, n, k, transA, transB);
-  }
+  forEachProduct(
+    dims,
+    out,
+    (aOff, bOff, cOff, m, n, k, transA, transB) => product(x, aOff, y, bOff, out, cOff, m, n, k, transA, transB),
+  );
   return out;
-}
-
-function checkLength(name: string, buf: Buf, batch: number, stride: number, size: number) {
-  const need = batch === 0 || size === 0 ? 0 : (batch - 1) * stride + size;
-  if (buf.length < need) {
-    throw new ShapeError("gemm", `${name} holds ${buf.length} elements, the dimensions need ${need}`);
-  }
 }
 
 /** One m×n product into the zero-filled block of `out` at `cOff`. */
