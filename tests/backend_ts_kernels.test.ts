@@ -277,6 +277,27 @@ describe("elementwise kernels", () => {
     }));
   });
 
+  it("where against a scalar on either side (the fast paths) matches the reference", () => {
+    const c = Uint8Array.of(1, 0, 1, 0, 0, 1), x = Float32Array.of(1, 2, 3, 4, 5, 6), s = Float32Array.of(-1);
+    const full = [2, 1], none = [0, 0];
+    assert.deepEqual([...where(c, x, s, { shape: [3, 2], strides: [full, full, none] }, "float32")], [
+      1,
+      -1,
+      3,
+      -1,
+      -1,
+      6,
+    ]);
+    assert.deepEqual([...where(c, s, x, { shape: [3, 2], strides: [full, none, full] }, "float32")], [
+      -1,
+      2,
+      -1,
+      4,
+      5,
+      -1,
+    ]);
+  });
+
   it("where matches the reference over random broadcasts", () => {
     const arb = fc.tuple(fc.constantFrom<DType>("float32", "float64", "int32", "bool"), shapeArb())
       .chain(([dtype, out]) =>

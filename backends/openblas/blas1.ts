@@ -16,6 +16,7 @@ import type { BinaryOp, BroadcastLayout, Buf } from "../backend.ts";
 import { axpy, type Real, scal } from "./blas.ts";
 import type { NativeBlas } from "./native.ts";
 import { allocUninitialized } from "../ts/pool.ts";
+import { CONTIGUOUS, readKind, SINGLE } from "../ts/elementwise_binary.ts";
 
 /**
  * Below this many elements the TypeScript loop wins (the copy, the FFI call
@@ -54,14 +55,14 @@ export function blas1Binary(
   if (dtype !== "float32" && dtype !== "float64") return undefined;
   const n = layout.shape.reduce((x, y) => x * y, 1);
   if (n < BLAS1_FROM) return undefined;
-  const [sa, sb] = layout.strides;
-  const ca = contiguous(layout.shape, sa), cb = contiguous(layout.shape, sb);
+  const ka = readKind(layout.shape, layout.strides[0]), kb = readKind(layout.shape, layout.strides[1]);
+  const ca = ka === CONTIGUOUS, cb = kb === CONTIGUOUS;
   if ((op === "add" || op === "sub") && ca && cb) {
     const out = copyOf(a as Real, n, dtype);
     axpy(lib, n, op === "add" ? 1 : -1, b as Real, 0, 1, out, 0, 1);
     return out;
   }
-  if (op === "mul" && (ca && zero(sb) || cb && zero(sa))) {
+  if (op === "mul" && (ca && kb === SINGLE || cb && ka === SINGLE)) {
     const [x, s] = ca ? [a as Real, b[0]] : [b as Real, a[0]];
     if (s === 0 || !Number.isFinite(s)) return undefined;
     const out = copyOf(x, n, dtype);
@@ -71,21 +72,9 @@ export function blas1Binary(
   return undefined;
 }
 
-/** Whether strides walk the shape row-major without gaps (size-1 axes may have any stride). */
-function contiguous(shape: readonly number[], strides: readonly number[]): boolean {
-  let expected = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    if (shape[d] !== 1 && strides[d] !== expected) return false;
-    expected *= shape[d];
-  }
-  return true;
-}
-
 /** The first `n` elements of `x` in a new (or recycled) array. */
 function copyOf(x: Real, n: number, dtype: "float32" | "float64"): Real {
   const out = allocUninitialized(dtype, n);
   out.set(x.subarray(0, n));
   return out;
 }
-
-const zero = (strides: readonly number[]) => strides.every((s) => s === 0);

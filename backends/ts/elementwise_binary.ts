@@ -17,8 +17,10 @@ import { planRows, type RowPlan } from "./strided.ts";
 
 const NO_OFFSETS = [0, 0] as const;
 
-const CONTIGUOUS = 0;
-const SINGLE = 1;
+/** {@link readKind}: every element in row-major order. */
+export const CONTIGUOUS = 0;
+/** {@link readKind}: one element read for all (every stride 0). */
+export const SINGLE = 1;
 const OTHER = 2;
 
 /**
@@ -331,11 +333,20 @@ export function where(
   const out = alloc(dtype, n);
   if (n === 0) return out;
   const [lc, la, lb] = layout.strides;
-  if (
-    readKind(layout.shape, lc) === CONTIGUOUS && readKind(layout.shape, la) === CONTIGUOUS &&
-    readKind(layout.shape, lb) === CONTIGUOUS
-  ) {
+  const kc = readKind(layout.shape, lc), ka = readKind(layout.shape, la), kb = readKind(layout.shape, lb);
+  if (kc === CONTIGUOUS && ka === CONTIGUOUS && kb === CONTIGUOUS) {
     for (let o = 0; o < n; o++) out[o] = cond[o] !== 0 ? a[o] : b[o];
+    return out;
+  }
+  // A select against a constant (ReLU's backward, masking): no row plan.
+  if (kc === CONTIGUOUS && ka === CONTIGUOUS && kb === SINGLE) {
+    const v = b[0];
+    for (let o = 0; o < n; o++) out[o] = cond[o] !== 0 ? a[o] : v;
+    return out;
+  }
+  if (kc === CONTIGUOUS && ka === SINGLE && kb === CONTIGUOUS) {
+    const v = a[0];
+    for (let o = 0; o < n; o++) out[o] = cond[o] !== 0 ? v : b[o];
     return out;
   }
   const { rows, inner, starts, steps } = planRows(layout.shape, layout.strides, [0, 0, 0]);
