@@ -1,0 +1,6 @@
+/**
+ * Metrics (`metrics.*`) for training loops and evaluation.
+ *
+ * @module
+ */
+export {};
