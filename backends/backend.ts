@@ -35,6 +35,8 @@ export type UnaryOp =
   | "tan"
   | "tanh"
   | "sigmoid"
+  | "softplus"
+  | "erf"
   | "relu"
   | "floor"
   | "ceil"
@@ -58,6 +60,8 @@ export const UNARY_OPS: readonly UnaryOp[] = Object.freeze([
   "tan",
   "tanh",
   "sigmoid",
+  "softplus",
+  "erf",
   "relu",
   "floor",
   "ceil",
@@ -240,6 +244,19 @@ export interface Backend {
    * extreme (the first NaN if any) as int32.
    */
   reduce(op: ReduceOp, x: Buf, shape: Shape, axes: readonly number[], dtype: DType): Buf;
+
+  /**
+   * Running sums along `axis` of `x` (of `shape`): `out[…, i, …] = Σ_{j ≤ i}
+   * x[…, j, …]`, or `Σ_{j ≥ i}` with `reverse`. Same shape and dtype; float32
+   * accumulates in doubles, int32 wraps.
+   */
+  cumsum(x: Buf, shape: Shape, axis: number, reverse: boolean, dtype: DType): Buf;
+  /**
+   * The int32 indices that sort `x` (of `shape`) along `axis`, ascending or
+   * descending; stable (equal values keep their order) and NaN last in both
+   * orders, as NumPy's stable sort.
+   */
+  argsort(x: Buf, shape: Shape, axis: number, descending: boolean, dtype: DType): Buf;
 
   /** Batched matrix product, see {@link GemmDims}. `dtype` is float32 or float64. */
   gemm(a: Buf, b: Buf, dims: GemmDims, dtype: DType): Buf;

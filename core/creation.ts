@@ -157,9 +157,13 @@ export const scalar = (value: number, dtype: DType = "float32"): Tensor => tenso
  * assert.deepEqual(full([2], 7).toArray(), [7, 7]);
  * ```
  */
-export const full = (shape: Shape, value: number, opts: CreateOptions = {}): Tensor => {
-  const s = checkShape("full", shape);
-  const dtype = checkDType("full", opts.dtype ?? "float32");
+export const full = (shape: Shape, value: number, opts: CreateOptions = {}): Tensor =>
+  fullFor("full", shape, value, opts);
+
+/** `full`, with errors naming `op` (the function the caller used). */
+const fullFor = (op: string, shape: Shape, value: number, opts: CreateOptions): Tensor => {
+  const s = checkShape(op, shape);
+  const dtype = checkDType(op, opts.dtype ?? "float32");
   return new ConcreteTensor(frozenShape(s), dtype, activeBackend().full(dtype, sizeOf(s), value));
 };
 
@@ -173,7 +177,7 @@ export const full = (shape: Shape, value: number, opts: CreateOptions = {}): Ten
  * assert.deepEqual(zeros([2, 2]).toArray(), [[0, 0], [0, 0]]);
  * ```
  */
-export const zeros = (shape: Shape, opts: CreateOptions = {}): Tensor => full(shape, 0, opts);
+export const zeros = (shape: Shape, opts: CreateOptions = {}): Tensor => fullFor("zeros", shape, 0, opts);
 
 /**
  * A tensor of ones.
@@ -185,7 +189,7 @@ export const zeros = (shape: Shape, opts: CreateOptions = {}): Tensor => full(sh
  * assert.deepEqual(ones([3], { dtype: "int32" }).toArray(), [1, 1, 1]);
  * ```
  */
-export const ones = (shape: Shape, opts: CreateOptions = {}): Tensor => full(shape, 1, opts);
+export const ones = (shape: Shape, opts: CreateOptions = {}): Tensor => fullFor("ones", shape, 1, opts);
 
 /**
  * Zeros with the shape and dtype of `x`.

@@ -4,6 +4,7 @@
  * axes, views, pads, joins and gathers; plus the edge semantics by example.
  */
 import { assert, describe, fc, it } from "./lib/test.ts";
+import { erf as erfScalar } from "../backends/ts/special_math.ts";
 import {
   type BinaryOp,
   type Buf,
@@ -114,6 +115,12 @@ function refUnary(op: UnaryOp, v: number, dtype: DType): number {
       return 1 / Math.sqrt(v);
     case "sigmoid":
       return 1 / (1 + Math.exp(-v));
+    case "softplus":
+      return v > 0 ? v + Math.log1p(Math.exp(-v)) : Math.log1p(Math.exp(v));
+    case "erf":
+      // erf's accuracy is checked against CPython in tests/ops_special.test.ts;
+      // here the kernel must apply that scalar function to every element.
+      return erfScalar(v);
     case "relu":
       return Number.isNaN(v) ? NaN : Math.max(v, 0);
     case "round": {

@@ -112,7 +112,7 @@ describe("fuse: one kernel for a chain of elementwise ops", () => {
         const args32 = argsFor(c, "float32");
         const args64 = args32.map((a) => ops.cast(a, "float64"));
         // A rank-0 result beside full-shaped arguments is not fused (it would need broadcasting).
-        if (f(...args32).some((t) => t.shape.length === 0) && args32[0].shape.length > 0) return;
+        fc.pre(!(f(...args32).some((t) => t.shape.length === 0) && args32[0].shape.length > 0));
         const got = fuse(f)(...args32), exact = fuse(f)(...args64);
         got.forEach((g, o) => {
           assert.equal(g.dtype, "float32");

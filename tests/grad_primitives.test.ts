@@ -22,17 +22,21 @@ import {
   add,
   argmax,
   argmin,
+  argsort,
   broadcastTo,
   cast,
   ceil,
   concat,
   cos,
+  cumsum,
   div,
   type DType,
   equal,
+  erf,
   exp,
   expm1,
   extractPatches,
+  flip,
   floor,
   foldPatches,
   gather,
@@ -69,6 +73,7 @@ import {
   sin,
   slice,
   type SliceSpec,
+  softplus,
   sqrt,
   square,
   stopGradient,
@@ -251,6 +256,8 @@ const table: Record<string, Row> = {
   tan: unaryRow(tan, { min: -1.2, max: 1.2 }), // poles at ±π/2
   tanh: unaryRow(tanh),
   sigmoid: unaryRow(sigmoid),
+  softplus: unaryRow(softplus),
+  erf: unaryRow(erf),
   relu: unaryRow(relu, { exclude: kink }),
   sign: { ...unaryRow(sign), nonDifferentiable: true },
   floor: { ...unaryRow(floor), nonDifferentiable: true },
@@ -379,6 +386,34 @@ const table: Record<string, Row> = {
       });
       return { f: (...xs: Tensor[]) => concat(xs, axis - (a % 2) * s.length), args: parts };
     }),
+  },
+
+  flip: {
+    cases: fc.tuple(shapeArb({ minRank: 1 }), pool(), fc.array(fc.boolean(), { minLength: 4, maxLength: 4 })).map(
+      ([s, d, picks]) => {
+        const axes = axesOf(s.length, picks).filter((a) => s[a] > 1);
+        // a flip of axes of size 1 binds nothing: flip every axis of size > 1 then
+        const chosen = axes.length > 0 ? axes : s.flatMap((n, i) => (n > 1 ? [i] : []));
+        return { f: (x: Tensor) => flip(x, chosen), args: [take(d, s)] };
+      },
+    ).filter((c) => c.args[0].shape.some((n) => n > 1)),
+  },
+
+  // ---- along one axis
+  cumsum: {
+    cases: fc.tuple(shapeArb({ minRank: 1 }), pool(), fc.nat(), fc.boolean(), fc.boolean()).map(
+      ([s, d, a, reverse, exclusive]) => ({
+        f: (x: Tensor) => cumsum(x, (a % (2 * s.length)) - s.length, { reverse, exclusive }),
+        args: [take(d, s)],
+      }),
+    ),
+  },
+  argsort: {
+    cases: fc.tuple(shapeArb({ minRank: 1 }), pool(), fc.nat(), fc.boolean()).map(([s, d, a, descending]) => ({
+      f: (x: Tensor) => cast(argsort(x, a % s.length, { descending }), "float64"),
+      args: [take(d, s)],
+    })),
+    nonDifferentiable: true,
   },
 
   // ---- linear algebra and indexing

@@ -23,6 +23,7 @@ import {
   div,
   type DType,
   equal,
+  erf,
   exp,
   expm1,
   floor,
@@ -38,9 +39,11 @@ import {
   lessEqual,
   log,
   log1p,
+  logAddExp,
   logicalAnd,
   logicalNot,
   logicalOr,
+  logSigmoid,
   logSoftmax,
   logSumExp,
   matmul,
@@ -66,6 +69,7 @@ import {
   sin,
   slice,
   softmax,
+  softplus,
   sqrt,
   square,
   sub,
@@ -134,10 +138,8 @@ const EXTREMES = [1e4, -1e4, 89, -89, 710, -710, Infinity, -Infinity, NaN, -0] a
 
 // ------------------------------------------------------ stable forms (user code)
 
-/** softplus(x) = logaddexp(x, 0) = max(x, 0) + log1p(exp(−|x|)). */
-const softplus: F = (x) => add(maximum(x, 0), log1p(exp(neg(abs(x)))));
-/** log σ(x) = −softplus(−x). */
-const logSigmoid: F = (x) => neg(softplus(neg(x)));
+/** softplus(x) = logaddexp(x, 0) written by hand: max(x, 0) + log1p(exp(−|x|)). */
+const softplusComposed: F = (x) => add(maximum(x, 0), log1p(exp(neg(abs(x)))));
 /** ELU with `min` inside expm1, so the unselected branch never overflows. */
 const elu: F = (x) => where(greater(x, 0), x, expm1(minimum(x, 0)));
 /** The naive ELU: expm1(1e4) = ∞ in the unselected branch. */
@@ -190,14 +192,47 @@ interface Row {
 const INF = [Infinity, -Infinity];
 
 const ROWS: readonly Row[] = [
-  { name: "softplus", f: softplus, value: refSoftplus, deriv: refSigmoid, usesExtremum: true },
+  { name: "softplus", f: softplus, value: refSoftplus, deriv: refSigmoid },
+  {
+    name: "softplus composed as max(x,0) + log1p(e^−|x|)",
+    f: softplusComposed,
+    value: refSoftplus,
+    deriv: refSigmoid,
+    // relu′(0) = 0 and sign(0) = 0, so the composed form has derivative 0 at 0
+    // (the primitive's rule gives σ(0) = ½): why softplus is a primitive.
+    skipGradAt: [0],
+    usesExtremum: true,
+  },
   { name: "sigmoid", f: sigmoid, value: refSigmoid, deriv: (x) => refSigmoid(x) * refSigmoid(-x) },
   {
     name: "log_sigmoid",
-    f: logSigmoid,
+    f: (x) => logSigmoid(x),
     value: (x) => -refSoftplus(-x),
     deriv: (x) => refSigmoid(-x),
+  },
+  {
+    name: "logAddExp(x, 0)",
+    f: (x) => logAddExp(x, 0),
+    value: (x) => refLogAddExp(x, 0),
+    deriv: refSigmoid,
     usesExtremum: true,
+  },
+  {
+    name: "logAddExp(x, x)",
+    logOfSum: true,
+    f: (x) => logAddExp(x, x),
+    value: (x) => refLogAddExp(x, x),
+    deriv: () => 1,
+    // x − x is NaN at ±∞; the form then returns x + x, whose derivative is 2
+    skipGradAt: INF,
+    usesExtremum: true,
+  },
+  {
+    name: "erf",
+    f: (x) => erf(x),
+    // every extreme is 0 or beyond |x| = 6, where erf is ±1 in both precisions
+    value: (x) => (x === 0 || Number.isNaN(x) ? x : Math.sign(x)),
+    deriv: (x) => (2 / Math.sqrt(Math.PI)) * Math.exp(-x * x),
   },
   {
     name: "elu",
@@ -562,6 +597,8 @@ const UNARY_NAN: readonly NanRow[] = (
     ["tan", tan],
     ["tanh", tanh],
     ["sigmoid", sigmoid],
+    ["softplus", softplus],
+    ["erf", erf],
     ["relu", relu],
     ["floor", floor],
     ["ceil", ceil],
@@ -610,6 +647,9 @@ const NOT_FLOAT_ELEMENTWISE = new Set([
   "scatterAdd",
   "extractPatches",
   "foldPatches",
+  "flip",
+  "cumsum",
+  "argsort",
 ]);
 
 describe("N2: NaN propagation", () => {

@@ -139,7 +139,7 @@ describe("shape ops", () => {
     fc.assert(
       fc.property(shapeArb({ maxDim: 4 }), fc.integer({ min: -5, max: 4 }), poolArb, (shape, a, pool) => {
         const r = shape.length + 1;
-        if (a < -r || a >= r) return;
+        fc.pre(a >= -r && a < r);
         const x = fromPool(pool, shape, "float64");
         const e = expandDims(x, a);
         const at = a < 0 ? a + r : a;
@@ -252,7 +252,7 @@ describe("shape ops", () => {
         poolArb,
         (shape, a, k, pool) => {
           const r = shape.length + 1;
-          if (a < -r || a >= r) return;
+          fc.pre(a >= -r && a < r);
           const axis = a < 0 ? a + r : a;
           const parts = Array.from({ length: k }, (_, j) => fromPool(pool, shape, "float64", (x) => x, 50 * j));
           const out = stack(parts, a);

@@ -9,6 +9,7 @@ import type { Backend } from "../backend.ts";
 import { binary, cast, full, unary, where } from "./elementwise.ts";
 import { fused } from "./fused.ts";
 import { gemm } from "./gemm.ts";
+import { argsort, cumsum } from "./cumulative.ts";
 import { concat, copyStrided, gather, pad, scatterAdd } from "./layout.ts";
 import { extractPatches, foldPatches } from "./patches.ts";
 import { release } from "./pool.ts";
@@ -38,6 +39,8 @@ export const tsBackend: Backend = {
   where,
   cast,
   reduce,
+  cumsum,
+  argsort,
   gemm,
   copyStrided,
   pad,

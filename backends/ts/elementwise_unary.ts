@@ -11,6 +11,7 @@ import type { Buf, UnaryOp } from "../backend.ts";
 import type { DType } from "../../core/dtype.ts";
 import { alloc } from "./pool.ts";
 import { ValueError } from "../../core/errors.ts";
+import { erf, softplus } from "./special_math.ts";
 
 /**
  * `out[i] = op(x[i])`, into a fresh buffer of `dtype` (`logicalNot` writes
@@ -85,6 +86,12 @@ export function unary(op: UnaryOp, x: Buf, dtype: DType): Buf {
     case "sigmoid":
       // exp(-x) overflows to ∞ for very negative x, giving exactly 0: no ∞/∞.
       for (let i = 0; i < n; i++) out[i] = 1 / (1 + Math.exp(-x[i]));
+      break;
+    case "softplus":
+      for (let i = 0; i < n; i++) out[i] = softplus(x[i]);
+      break;
+    case "erf":
+      for (let i = 0; i < n; i++) out[i] = erf(x[i]);
       break;
     case "relu":
       for (let i = 0; i < n; i++) {

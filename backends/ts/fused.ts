@@ -14,6 +14,7 @@ import type { DType } from "../../core/dtype.ts";
 import { allocUninitialized } from "./pool.ts";
 import { BackendError, DTypeError, ValueError } from "../../core/errors.ts";
 import type { Buf, FusedInstr, FusedProgram } from "../backend.ts";
+import { erf, softplus } from "./special_math.ts";
 
 type Kernel = (inputs: readonly Buf[], outputs: Buf[], n: number, consts: readonly number[]) => void;
 
@@ -51,6 +52,10 @@ function expression(ins: FusedInstr, a: string, b: string): string {
       return `${a} * ${a}`;
     case "sigmoid":
       return `1 / (1 + Math.exp(-${a}))`;
+    case "softplus":
+      return `SP(${a})`;
+    case "erf":
+      return `ERF(${a})`;
     case "relu":
       // `a !== a` keeps NaN, as the relu kernel does.
       return `(${a} > 0 || ${a} !== ${a} ? ${a} : 0)`;
@@ -108,11 +113,11 @@ function kernelFor(p: FusedProgram): Kernel {
   if (hit !== undefined) return hit;
   let f: (...a: unknown[]) => void;
   try {
-    f = new Function("I", "O", "n", "K", "R", source(p)) as (...a: unknown[]) => void;
+    f = new Function("I", "O", "n", "K", "R", "SP", "ERF", source(p)) as (...a: unknown[]) => void;
   } catch (e) {
     throw new BackendError("fused", `cannot compile a fused kernel here (${e instanceof Error ? e.message : e})`);
   }
-  const k: Kernel = (inputs, outputs, n, consts) => f(inputs, outputs, n, consts, roundHalfEven);
+  const k: Kernel = (inputs, outputs, n, consts) => f(inputs, outputs, n, consts, roundHalfEven, softplus, erf);
   compiled.set(p.key, k);
   return k;
 }

@@ -186,3 +186,52 @@ export const avgPool2d = (x: Tensor, opts: AvgPoolOptions): Tensor => {
   const count = sum(extractPatches(ones([1, h, w, 1], { dtype: x.dtype }), windows), [3, 4]);
   return div(total, count);
 };
+
+/** Options of `conv1d`. */
+export interface Conv1dOptions {
+  /** Step between windows (default 1). */
+  readonly stride?: number;
+  /** `"valid"` (default), `"same"` (TensorFlow's rule) or `[left, right]`. */
+  readonly padding?: "valid" | "same" | readonly [number, number];
+  /** Step between the kernel's taps (default 1). */
+  readonly dilation?: number;
+}
+
+/**
+ * 1-D convolution (cross-correlation, as every framework) of `[N, W, C]`
+ * sequences with a `[K, C, O]` kernel, giving `[N, OW, O]`: `conv2d` on
+ * images of height 1, so it shares its gradient.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { conv1d, tensor } from "../../mod.ts";
+ * const x = tensor([1, 2, 3, 4], { shape: [1, 4, 1] });
+ * const w = tensor([1, -1], { shape: [2, 1, 1] });
+ * assert.deepEqual(conv1d(x, w).toArray(), [[[-1], [-1], [-1]]]);
+ * assert.deepEqual(conv1d(x, w, { padding: "same" }).shape, [1, 4, 1]);
+ * ```
+ */
+export const conv1d = (x: Tensor, w: Tensor, opts: Conv1dOptions = {}): Tensor => {
+  if (x.ndim !== 3) {
+    throw new ShapeError("conv1d", `expects sequences [N, W, C] of rank 3, got ${formatShape(x.shape)}`);
+  }
+  if (w.ndim !== 3) throw new ShapeError("conv1d", `expects a kernel [K, C, O] of rank 3, got ${formatShape(w.shape)}`);
+  if (x.shape[2] !== w.shape[1]) {
+    throw new ShapeError(
+      "conv1d",
+      `channels differ: the input ${formatShape(x.shape)} has ${x.shape[2]}, the kernel ${
+        formatShape(w.shape)
+      } expects ${w.shape[1]}`,
+    );
+  }
+  const p = opts.padding ?? "valid";
+  const padding: Padding = typeof p === "string" ? p : [[0, 0], [p[0], p[1]]];
+  const [n, width, c] = x.shape;
+  const y = conv2d(reshape(x, [n, 1, width, c]), reshape(w, [1, ...w.shape]), {
+    strides: [1, opts.stride ?? 1],
+    dilation: [1, opts.dilation ?? 1],
+    padding,
+  });
+  return reshape(y, [n, y.shape[2], y.shape[3]]);
+};

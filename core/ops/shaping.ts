@@ -10,7 +10,7 @@ import { DTypeError, ShapeError, ValueError } from "../errors.ts";
 import { equal, maximum, minimum } from "../prims/binary.ts";
 import type { TensorLike } from "../prims/lift.ts";
 import { cast } from "../prims/misc.ts";
-import { concat, reshape } from "../prims/shape.ts";
+import { broadcastTo, concat, reshape, slice } from "../prims/shape.ts";
 import { formatShape, normalizeAxes, normalizeAxis } from "../shape.ts";
 import type { Tensor } from "../tensor.ts";
 
@@ -123,4 +123,67 @@ export const oneHot = (labels: Tensor, n: number, dtype: DType = "float32"): Ten
   if (labels.dtype !== "int32") throw new DTypeError("oneHot", `labels have dtype ${labels.dtype}; expected int32`);
   if (!Number.isSafeInteger(n) || n < 0) throw new ValueError("oneHot", `n must be a non-negative integer, got ${n}`);
   return cast(equal(expandDims(labels, -1), arange(n, { dtype: "int32" })), dtype);
+};
+
+/**
+ * Splits `x` along `axis` (default 0) into `sections` equal parts, or at the
+ * given indices (as `np.split`: `[2, 5]` gives `x[:2]`, `x[2:5]`, `x[5:]`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { arange, split } from "../../mod.ts";
+ * assert.deepEqual(split(arange(6), 3).map((t) => t.toArray()), [[0, 1], [2, 3], [4, 5]]);
+ * assert.deepEqual(split(arange(6), [1, 4]).map((t) => t.toArray()), [[0], [1, 2, 3], [4, 5]]);
+ * ```
+ */
+export const split = (x: Tensor, sections: number | readonly number[], axis = 0): Tensor[] => {
+  const a = normalizeAxis("split", axis, x.ndim);
+  const n = x.shape[a];
+  let cuts: number[];
+  if (typeof sections === "number") {
+    if (!Number.isInteger(sections) || sections < 1 || n % sections !== 0) {
+      throw new ValueError(
+        "split",
+        `cannot split axis ${a} of size ${n} (shape ${formatShape(x.shape)}) into ${sections} equal parts`,
+      );
+    }
+    cuts = Array.from({ length: sections - 1 }, (_, i) => ((i + 1) * n) / sections);
+  } else {
+    cuts = sections.map((c) => {
+      if (!Number.isInteger(c)) throw new ValueError("split", `split indices must be integers, got ${c}`);
+      return Math.min(Math.max(c < 0 ? c + n : c, 0), n);
+    });
+  }
+  const bounds = [0, ...cuts, n];
+  return bounds.slice(1).map((stop, i) =>
+    slice(x, x.shape.map((_, d) => (d === a ? { start: bounds[i], stop: Math.max(stop, bounds[i]) } : null)))
+  );
+};
+
+/**
+ * Repeats `x` `reps[d]` times along each axis (as `np.tile`; `reps` shorter
+ * than the rank applies to the last axes, longer adds leading axes).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { tensor, tile } from "../../mod.ts";
+ * assert.deepEqual(tile(tensor([[1, 2]]), [2, 2]).toArray(), [[1, 2, 1, 2], [1, 2, 1, 2]]);
+ * ```
+ */
+export const tile = (x: Tensor, reps: number | readonly number[]): Tensor => {
+  const r = typeof reps === "number" ? [reps] : [...reps];
+  for (const k of r) {
+    if (!Number.isInteger(k) || k < 0) {
+      throw new ValueError("tile", `repetitions must be non-negative integers, got ${k}`);
+    }
+  }
+  const rank = Math.max(r.length, x.ndim);
+  const shape = [...Array(rank - x.ndim).fill(1), ...x.shape];
+  const rr = [...Array(rank - r.length).fill(1), ...r];
+  // [d0, d1] → [1, d0, 1, d1] → broadcast [r0, d0, r1, d1] → [r0·d0, r1·d1]
+  const interleaved = shape.flatMap((d) => [1, d]);
+  const target = shape.flatMap((d, i) => [rr[i], d]);
+  return reshape(broadcastTo(reshape(x, interleaved), target), shape.map((d, i) => d * rr[i]));
 };

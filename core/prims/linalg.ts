@@ -145,6 +145,21 @@ export const matmul = (a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor =
   const transB = opts.transB ?? false;
   const vecA = a.ndim === 1;
   const vecB = b.ndim === 1;
+  if (vecA || vecB) {
+    // Checked here so the message shows the shapes the caller passed, not the
+    // [1, k] / [k, 1] matrices the vectors become.
+    const ka = vecA ? a.shape[0] : a.shape[a.ndim - (transA ? 2 : 1)];
+    const kb = vecB ? b.shape[0] : b.shape[b.ndim - (transB ? 1 : 2)];
+    if (ka !== kb) {
+      const t = (on: boolean, vec: boolean) => (on && !vec ? "ᵀ" : "");
+      throw new ShapeError(
+        "matmul",
+        `inner dimensions differ: ${formatShape(a.shape)}${t(transA, vecA)} @ ${formatShape(b.shape)}${
+          t(transB, vecB)
+        } (${ka} ≠ ${kb})`,
+      );
+    }
+  }
   const a2 = vecA ? reshape(a, [1, a.shape[0]]) : a;
   const b2 = vecB ? reshape(b, [b.shape[0], 1]) : b;
   const out = bind(matmulP, [a2, b2], { transA: vecA ? false : transA, transB: vecB ? false : transB });

@@ -150,6 +150,7 @@ const reduceWith = (p: Primitive<AxesParams>) => (x: Tensor, axis?: AxisArg, kee
 
 /**
  * Sum over axes (all by default): `sum(x)`, `sum(x, 1)`, `sum(x, [0, 2], true)`, `sum(x, { axis: -1, keepDims: true })`.
+ * A bool tensor sums to an int32 count, as in JAX.
  *
  * @example
  * ```ts
@@ -159,9 +160,12 @@ const reduceWith = (p: Primitive<AxesParams>) => (x: Tensor, axis?: AxisArg, kee
  * assert.equal(sum(x).item(), 10);
  * assert.deepEqual(sum(x, 0).toArray(), [4, 6]);
  * assert.deepEqual(sum(x, { axis: 1, keepDims: true }).toArray(), [[3], [7]]);
+ * assert.equal(sum(tensor([true, false, true])).item(), 2);
  * ```
  */
-export const sum: (x: Tensor, axis?: AxisArg, keepDims?: boolean) => Tensor = reduceWith(sumP);
+export const sum = (x: Tensor, axis?: AxisArg, keepDims?: boolean): Tensor =>
+  sumOf(x.dtype === "bool" ? cast(x, "int32") : x, axis, keepDims);
+const sumOf = reduceWith(sumP);
 /**
  * Maximum over axes; the derivative is shared among tied maxima.
  *

@@ -110,6 +110,45 @@ export const transpose = (x: Tensor, perm?: readonly number[]): Tensor => {
   return bind(transposeP, [x], { perm: p });
 };
 
+// ------------------------------------------------------------------- flip
+
+const flipP: Primitive<{ axes: readonly number[] }> = definePrimitive({
+  name: "flip",
+  abstractEval: ([x]) => x,
+  // A view with negative strides on the flipped axes, starting at their ends.
+  impl: (b, [x], { axes }) => {
+    const st = stridesOf(x.shape);
+    const offset = axes.reduce((o, a) => o + (x.shape[a] - 1) * st[a], 0);
+    const strides = st.map((s, i) => (axes.includes(i) ? -s : s));
+    return b.copyStrided(x.buf, { shape: x.shape, strides, offset }, x.dtype);
+  },
+  // linear and its own transpose: d flip(x) = flip(dx)
+  jvp: (_, [dx], _o, p) => (dx === null ? null : bind(flipP, [dx], p)),
+  vjp: (g, _x, _o, p) => [bind(flipP, [g], p)],
+});
+
+/**
+ * Reverses the order of elements along `axis` (an axis, a list, or all axes
+ * when absent), as `np.flip`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { flip, tensor } from "../../mod.ts";
+ * const x = tensor([[1, 2, 3], [4, 5, 6]]);
+ * assert.deepEqual(flip(x, 1).toArray(), [[3, 2, 1], [6, 5, 4]]);
+ * assert.deepEqual(flip(x).toArray(), [[6, 5, 4], [3, 2, 1]]);
+ * ```
+ */
+export const flip = (x: Tensor, axis?: number | readonly number[]): Tensor => {
+  const axes = axis === undefined
+    ? x.shape.map((_, i) => i)
+    : (typeof axis === "number" ? [axis] : axis).map((a) => normalizeAxis("flip", a, x.ndim));
+  if (new Set(axes).size !== axes.length) throw new ValueError("flip", `repeated axis in [${axes.join(",")}]`);
+  const moving = axes.filter((a) => x.shape[a] > 1).sort((a, b) => a - b);
+  return moving.length === 0 ? x : bind(flipP, [x], { axes: moving });
+};
+
 // ------------------------------------------------------------ broadcastTo
 
 const broadcastToP: Primitive<{ shape: Shape }> = definePrimitive({

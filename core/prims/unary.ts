@@ -67,6 +67,10 @@ const cosP = smooth("cos", (x) => neg(sin(x))); // d cos = −sin dx
 const tanP = smooth("tan", (_, y) => add(1, square(y))); // d tan = (1 + tan²) dx
 const tanhP = smooth("tanh", (_, y) => sub(1, square(y))); // d tanh = (1 − y²) dx
 const sigmoidP = smooth("sigmoid", (_, y) => mul(y, sub(1, y))); // dσ = σ(1 − σ) dx
+// d softplus = σ(x) dx: the rule the composed max(x,0) + log1p(e^−|x|) gets wrong at 0
+const softplusP = smooth("softplus", (x) => sigmoid(x));
+// d erf = (2/√π) e^(−x²) dx
+const erfP = smooth("erf", (x) => mul(2 / Math.sqrt(Math.PI), exp(neg(square(x)))));
 const floorP = flat("floor", "float");
 const ceilP = flat("ceil", "float");
 const roundP = flat("round", "float");
@@ -245,6 +249,34 @@ export const tanh: (x: TensorLike) => Tensor = un(tanhP);
  * ```
  */
 export const sigmoid: (x: TensorLike) => Tensor = un(sigmoidP);
+/**
+ * softplus x = log(1 + eˣ), computed as max(x, 0) + log1p(e^(−|x|)) so it
+ * never overflows (softplus(1e4) = 1e4, softplus(−1e4) = 0); its derivative
+ * is σ(x) (½ at 0). PyTorch's `Softplus` switches to x above 20; the values
+ * agree to rounding.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { softplus, tensor } from "../../mod.ts";
+ * assert.deepEqual(softplus(tensor([0, 1e4, -1e4], { dtype: "float64" })).toArray(), [Math.LN2, 1e4, 0]);
+ * ```
+ */
+export const softplus: (x: TensorLike) => Tensor = un(softplusP);
+/**
+ * The error function erf x = (2/√π) ∫₀ˣ e^(−t²) dt (for GELU's exact form),
+ * accurate to a few ulp in float64; derivative (2/√π) e^(−x²).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { erf, tensor } from "../../mod.ts";
+ * const [a, b, c] = erf(tensor([0, 1, -Infinity], { dtype: "float64" })).toArray() as number[];
+ * assert.deepEqual([a, c], [0, -1]);
+ * assert.ok(Math.abs(b - 0.8427007929497149) < 1e-15);
+ * ```
+ */
+export const erf: (x: TensorLike) => Tensor = un(erfP);
 /**
  * max(x, 0), with relu'(0) = 0.
  *

@@ -32,11 +32,11 @@ const MAX_WORDS = 2 ** 32;
  * assert.deepEqual([...bitsU32(key(0), 2)], [...w.subarray(0, 2)]);
  * ```
  */
-export const bitsU32 = (key: Key, count: number): Uint32Array => {
-  const [k0, k1] = checkKey("bits", key).words;
+export const bitsU32 = (key: Key, count: number, op = "bits"): Uint32Array => {
+  const [k0, k1] = checkKey(op, key).words;
   if (!Number.isSafeInteger(count) || count < 0 || count > MAX_WORDS) {
     throw new ValueError(
-      "bits",
+      op,
       `count must be an integer in [0, 2^32], got ${count}`,
     );
   }

@@ -101,7 +101,7 @@ export const uniform = (
   const n = sizeOf(s);
   const below = dtype === "float32" ? nextDown32(hi) : nextDown64(hi);
   if (dtype === "float32") {
-    const w = bitsU32(key, n);
+    const w = bitsU32(key, n, "uniform");
     const out = new Float32Array(n);
     for (let i = 0; i < n; i++) {
       const v = Math.fround(lo + unit24(w[i]) * width);
@@ -109,7 +109,7 @@ export const uniform = (
     }
     return fromTyped(out, s);
   }
-  const w = bitsU32(key, 2 * n);
+  const w = bitsU32(key, 2 * n, "uniform");
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const v = lo + unit53(w[2 * i], w[2 * i + 1]) * width;
@@ -149,7 +149,7 @@ export const normal = (
   const std = finite("normal", "std", opts.std ?? 1);
   if (std < 0) throw new ValueError("normal", `std must be ≥ 0, got ${std}`);
   const n = sizeOf(s);
-  const w = bitsU32(key, 2 * n);
+  const w = bitsU32(key, 2 * n, "normal");
   const out = dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
   for (let i = 0; i < n; i++) {
     out[i] = mean + std * normalQuantile(openUnit52(w[2 * i], w[2 * i + 1]));
@@ -182,7 +182,7 @@ export const bernoulli = (key: Key, p = 0.5, shape: Shape = []): Tensor => {
   const s = checkShape("bernoulli", shape);
   const n = sizeOf(s);
   const threshold = p * 2 ** 32; // exact: scaling by a power of two
-  const w = bitsU32(key, n);
+  const w = bitsU32(key, n, "bernoulli");
   const out = new Uint8Array(n);
   for (let i = 0; i < n; i++) out[i] = w[i] < threshold ? 1 : 0;
   return fromTyped(out, s);
