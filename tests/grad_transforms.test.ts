@@ -331,6 +331,17 @@ describe("G5: nested and composed transforms", () => {
     assert.deepEqual(g2.toArray(), [1, -2, 4]);
   });
 
+  it("hasAux: the auxiliary tensors leave the transform as plain values, usable in later ops and outer transforms", () => {
+    // Regression: aux once came back as the transform's tracers, and using one afterwards threw.
+    const [, aux] = grad((x: Tensor) => [sum(square(x)), mul(x, 3)] as const, { hasAux: true })(x0);
+    assert.deepEqual(add(aux, 1).toArray(), [2.5, -2, 7]);
+    const outer = grad((x: Tensor) => {
+      const [g, a] = grad((z: Tensor) => [sum(square(z)), mul(z, 3)] as const, { hasAux: true })(x);
+      return sum(mul(g, a)); // Σ 2x · 3x, so the gradient is 12x
+    });
+    assert.deepEqual(outer(f64([1, 2])).toArray(), [12, 24]);
+  });
+
   it("valueAndGrad gives the value and the gradient of a tree argument", () => {
     const params = { w: f64([1, 2]), b: f64(0.5) };
     const loss = (p: typeof params) => add(sum(square(p.w)), p.b);

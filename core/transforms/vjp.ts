@@ -168,6 +168,7 @@ export const vjpWith = <R>(
   f: (...args: never[]) => R,
   args: readonly unknown[],
   argnums: Argnums,
+  auxOut?: (aux: unknown) => void,
 ): [R, (ct: unknown) => unknown] => {
   const sel = selectArgs(kind, args, argnums);
   let trace!: VjpTrace;
@@ -181,7 +182,13 @@ export const vjpWith = <R>(
         trace = t;
         const inputs = sel.leaves.map((x) => t.input(x));
         inputNodes = inputs.map((x) => x.node);
-        const y = (f as (...a: unknown[]) => R)(...sel.substitute(inputs));
+        const raw = (f as (...a: unknown[]) => unknown)(...sel.substitute(inputs));
+        // With aux, `f` returned [y, aux]: aux leaves leave this trace as plain values too.
+        const [y, aux] = auxOut === undefined ? [raw as R, undefined] : (raw as [R, unknown]);
+        if (auxOut !== undefined) {
+          const [auxLeaves, auxDef] = flatten(aux);
+          auxOut(unflatten(auxDef, auxLeaves.map((l) => (l instanceof VjpTracer && l.trace === t ? l.primal : l))));
+        }
         const [leaves, def] = flatten(y);
         outDef = def;
         outNodes = leaves.map((l) => (l instanceof VjpTracer && l.trace === t ? l.node : null));
@@ -260,11 +267,11 @@ const run = <A extends readonly unknown[]>(
     "grad",
     (...a: never[]) => {
       const [loss, x] = splitAux("grad", (f as unknown as (...b: unknown[]) => unknown)(...a), hasAux);
-      aux = x;
-      return checkScalar("grad", loss);
+      return [checkScalar("grad", loss), x] as unknown as Tensor; // vjpWith splits off the aux
     },
     args,
     opts.argnums ?? 0,
+    (x) => (aux = x),
   );
   return [out, aux, pullback(onesLike(out))];
 };
