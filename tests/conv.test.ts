@@ -220,17 +220,23 @@ describe("extractPatches and foldPatches", () => {
       fc.property(geoArb, dtypeArb, int(-3, 3), poolArb, (g, dtype, padValue, pool) => {
         const axes = refAxes(g);
         const x = fromPool(pool, imageOf(g), dtype);
-        // Geometries whose window overhangs are checked for the error instead (not discarded).
-        if (!fits(axes)) {
-          assert.throws(() => extractPatches(x, patchOpts(g)), ShapeError);
-          return;
-        }
+        fc.pre(fits(axes)); // windows that overhang are the next test's cases
         const p = extractPatches(x, { ...patchOpts(g), padValue });
         assert.deepEqual(p.shape, patchShapeOf(g, axes));
         assert.equal(p.dtype, dtype);
         assert.deepEqual(data(p), refPatches(data(x), g, axes, padValue));
       }),
       { numRuns: 150 },
+    ));
+
+  it("extractPatches rejects windows that overhang the padded image with a ShapeError", () =>
+    fc.assert(
+      fc.property(geoArb, dtypeArb, poolArb, (g, dtype, pool) => {
+        fc.pre(!fits(refAxes(g)));
+        const x = fromPool(pool, imageOf(g), dtype);
+        assert.throws(() => extractPatches(x, patchOpts(g)), ShapeError);
+      }),
+      { numRuns: 30, maxSkipsPerRun: 1000 },
     ));
 
   it("foldPatches is the transpose of extractPatches: ⟨extract(x), p⟩ = ⟨x, fold(p)⟩", () =>
@@ -282,10 +288,7 @@ describe("conv2d", () => {
         const axes = refAxes(g);
         const x = fromPool(pool, imageOf(g), dtype);
         const w = fromPool(pool, kernelOf(g), dtype, (v) => v, 300);
-        if (!fits(axes)) {
-          assert.throws(() => conv2d(x, w, convOpts(g)), /conv2d: the .* window.* is larger than the padded image/);
-          return;
-        }
+        fc.pre(fits(axes)); // windows that overhang are the next test's cases
         const y = conv2d(x, w, convOpts(g));
         assert.deepEqual(y.shape, [g.n, axes[0].windows, axes[1].windows, g.o]);
         assert.equal(y.dtype, dtype);
@@ -293,6 +296,17 @@ describe("conv2d", () => {
         assertWithin(y, out, scale, g.kernel[0] * g.kernel[1] * g.c, "conv2d");
       }),
       { numRuns: 200 },
+    ));
+
+  it("rejects windows larger than the padded image, naming conv2d", () =>
+    fc.assert(
+      fc.property(geoArb, dtypeArb, poolArb, (g, dtype, pool) => {
+        fc.pre(!fits(refAxes(g)));
+        const x = fromPool(pool, imageOf(g), dtype);
+        const w = fromPool(pool, kernelOf(g), dtype, (v) => v, 300);
+        assert.throws(() => conv2d(x, w, convOpts(g)), /conv2d: the .* window.* is larger than the padded image/);
+      }),
+      { numRuns: 30, maxSkipsPerRun: 1000 },
     ));
 
   it("gradients in x and w match finite differences (f64, fwd + rev, order 2)", () =>
@@ -368,13 +382,27 @@ const poolRejects = (axes: Axis[], call: () => unknown, op: string): boolean => 
   return false;
 };
 
+describe("pooling rejects bad windows", () => {
+  it("windows that overhang the padded image or lie wholly in the padding are errors naming the pool", () =>
+    fc.assert(
+      fc.property(poolArbOf, dtypeArb, poolArb, (d, dtype, pool) => {
+        const axes = poolAxes(d);
+        fc.pre(!fits(axes) || someWindowEmpty(axes));
+        const x = fromPool(pool, imageOf(d.g), dtype);
+        assert.ok(poolRejects(axes, () => maxPool2d(x, poolOpts(d)), "maxPool2d"));
+        assert.ok(poolRejects(axes, () => avgPool2d(x, poolOpts(d)), "avgPool2d"));
+      }),
+      { numRuns: 30, maxSkipsPerRun: 1000 },
+    ));
+});
+
 describe("maxPool2d", () => {
   it("matches the reference max over each window (padding never wins; both dtypes)", () =>
     fc.assert(
       fc.property(poolArbOf, dtypeArb, poolArb, (d, dtype, pool) => {
         const axes = poolAxes(d);
         const x = fromPool(pool, imageOf(d.g), dtype);
-        if (poolRejects(axes, () => maxPool2d(x, poolOpts(d)), "maxPool2d")) return;
+        fc.pre(fits(axes) && !someWindowEmpty(axes)); // the rejected windows are checked below
         const y = maxPool2d(x, poolOpts(d));
         assert.deepEqual(y.shape, [d.g.n, axes[0].windows, axes[1].windows, d.g.c]);
         assert.deepEqual(data(y), refPool(data(x), d.g, axes, (v) => Math.max(...v)));
@@ -421,7 +449,7 @@ describe("avgPool2d", () => {
         const axes = poolAxes(d);
         const x = fromPool(pool, imageOf(d.g), dtype);
         const opts = { ...poolOpts(d), countIncludePad: includePad };
-        if (poolRejects(axes, () => avgPool2d(x, opts), "avgPool2d")) return;
+        fc.pre(fits(axes) && !someWindowEmpty(axes)); // the rejected windows are checked below
         const y = avgPool2d(x, opts);
         assert.deepEqual(y.shape, [d.g.n, axes[0].windows, axes[1].windows, d.g.c]);
         const k = d.g.kernel[0] * d.g.kernel[1];
