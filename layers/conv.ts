@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { FloatDType } from "../core/dtype.ts";
 import { ValueError } from "../core/errors.ts";
 import { add, conv2d as conv2dOp, type Conv2dOptions, type Pair } from "../core/ops/mod.ts";
 import { split } from "../core/random/mod.ts";
@@ -21,6 +22,8 @@ export interface Conv2dLayerOptions extends Conv2dOptions {
   readonly init?: Initializer;
   /** The bias's initializer (default zeros). */
   readonly biasInit?: Initializer;
+  /** The parameters' dtype (default float32; float64 for gradient checks and precise fits). */
+  readonly dtype?: FloatDType;
 }
 
 /** A convolution layer's parameters: the kernel `w` `[KH, KW, C, filters]` and, with `useBias`, `b` `[filters]`. */
@@ -69,10 +72,10 @@ export const conv2d = (filters: number, kernel: Pair, opts: Conv2dLayerOptions =
     init: (key, shape) => {
       const s = inputShape("conv2d", shape, { exact: 4 });
       const [kW, kB] = split(key);
-      const w = init(kW, [kh, kw, s[3], f]);
-      const params: Conv2dParams = useBias ? { w, b: biasInit(kB, [f]) } : { w };
+      const w = init(kW, [kh, kw, s[3], f], opts.dtype);
+      const params: Conv2dParams = useBias ? { w, b: biasInit(kB, [f], opts.dtype) } : { w };
       // Traced with the real kernel, so bad strides or padding fail here, with the op's message.
-      return { params, state: {}, outputShape: outputShapeOf((x) => conv2dOp(x, w, convOpts), s) };
+      return { params, state: {}, outputShape: outputShapeOf((x) => conv2dOp(x, w, convOpts), s, w.dtype) };
     },
     apply: ({ w, b }, x) => {
       if (!(w instanceof Tensor)) throw new ValueError("conv2d", "params.w is missing (use the params init returns)");

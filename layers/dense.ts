@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { FloatDType } from "../core/dtype.ts";
 import { ShapeError, ValueError } from "../core/errors.ts";
 import { add, matmul, reshape } from "../core/ops/mod.ts";
 import { split } from "../core/random/mod.ts";
@@ -21,6 +22,8 @@ export interface DenseOptions {
   readonly init?: Initializer;
   /** The bias's initializer (default zeros). */
   readonly biasInit?: Initializer;
+  /** The parameters' dtype (default float32; float64 for gradient checks and precise fits). */
+  readonly dtype?: FloatDType;
 }
 
 /** A dense layer's parameters: the kernel `w` `[in, out]` and, with `useBias`, the bias `b` `[out]`. */
@@ -46,6 +49,7 @@ export type DenseParams = {
  * assert.deepEqual([params.w.shape, params.b?.shape, outputShape], [[5, 3], [3], [8, 3]]);
  * assert.deepEqual(layer.apply(params, zeros([8, 5])).toArray(), zeros([8, 3]).toArray());
  * assert.deepEqual(layer.apply(params, zeros([2, 7, 5])).shape, [2, 7, 3]);
+ * assert.equal(layers.dense(3, { dtype: "float64" }).init(random.key(0), [8, 5]).params.w.dtype, "float64");
  * ```
  */
 export const dense = (units: number, opts: DenseOptions = {}): Layer<DenseParams> => {
@@ -58,8 +62,8 @@ export const dense = (units: number, opts: DenseOptions = {}): Layer<DenseParams
     init: (key, shape) => {
       const s = inputShape("dense", shape, { min: 1 });
       const [kw, kb] = split(key);
-      const w = init(kw, [s[s.length - 1], n]);
-      const params: DenseParams = useBias ? { w, b: biasInit(kb, [n]) } : { w };
+      const w = init(kw, [s[s.length - 1], n], opts.dtype);
+      const params: DenseParams = useBias ? { w, b: biasInit(kb, [n], opts.dtype) } : { w };
       return { params, state: {}, outputShape: [...s.slice(0, -1), n] };
     },
     apply: (params, x) => {

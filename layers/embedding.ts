@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { FloatDType } from "../core/dtype.ts";
 import { DTypeError, TransformError, ValueError } from "../core/errors.ts";
 import { gather } from "../core/ops/mod.ts";
 import { formatShape } from "../core/shape.ts";
@@ -15,6 +16,8 @@ import { type Layer, statelessLayer } from "./layer.ts";
 export interface EmbeddingOptions {
   /** The table's initializer (default N(0, 1), as PyTorch's `Embedding`). */
   readonly init?: Initializer;
+  /** The parameters' dtype (default float32; float64 for gradient checks and precise fits). */
+  readonly dtype?: FloatDType;
 }
 
 /** An embedding's parameters: the table `[vocab, dim]`, one row per id. */
@@ -62,7 +65,7 @@ export const embedding = (vocab: number, dim: number, opts: EmbeddingOptions = {
     name: "embedding",
     init: (key, shape) => {
       const s = inputShape("embedding", shape, {});
-      return { params: { table: init(key, [v, d]) }, state: {}, outputShape: [...s, d] };
+      return { params: { table: init(key, [v, d], opts.dtype) }, state: {}, outputShape: [...s, d] };
     },
     apply: ({ table }, ids) => {
       if (!(table instanceof Tensor)) throw new ValueError("embedding", "params.table is missing (use init's params)");

@@ -141,3 +141,19 @@ describe("dense", () => {
     assert.deepEqual([vals(x), vals(params.w), vals(params.b as Tensor)], before);
   });
 });
+
+describe("parameter dtype", () => {
+  it("dense, conv2d and embedding make float64 parameters with { dtype: 'float64' }, and mlp passes it on", () => {
+    const k = random.key(1);
+    const d = layers.dense(2, { dtype: "float64" }).init(k, [3, 4]).params;
+    assert.deepEqual([d.w.dtype, d.b?.dtype], ["float64", "float64"]);
+    const c = layers.conv2d(2, 3, { dtype: "float64" }).init(k, [1, 5, 5, 1]).params;
+    assert.deepEqual([c.w.dtype, c.b?.dtype], ["float64", "float64"]);
+    assert.equal(layers.embedding(5, 2, { dtype: "float64" }).init(k, [3]).params.table.dtype, "float64");
+    const net = layers.mlp([4, 1], { dtype: "float64" });
+    const { params } = net.init(k, [3, 2]);
+    const x = tensor([[0.1, -0.2], [0.3, 0.4], [-0.5, 0.6]], { dtype: "float64" });
+    assert.equal(net.apply(params, x).dtype, "float64");
+    checkGrads((p: typeof params) => net.apply(p, x), [params], { order: 1 });
+  });
+});
