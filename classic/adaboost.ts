@@ -30,7 +30,8 @@ import type { FloatDType } from "../core/dtype.ts";
 import { ShapeError, ValueError } from "../core/errors.ts";
 import { formatShape } from "../core/shape.ts";
 import type { Tensor } from "../core/tensor.ts";
-import { hostMatrix, hostSignLabels, positiveInt } from "../layers/perceptron.ts";
+import { positiveInt } from "../core/args.ts";
+import { hostMatrix, hostSignLabels } from "../layers/perceptron.ts";
 import {
   featureOrders,
   fitPocketPerceptron,

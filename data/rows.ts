@@ -67,10 +67,4 @@ export const leadingSize = (op: string, arrays: unknown): number => {
 export const takeRows = <T>(arrays: T, indices: Tensor): T =>
   tree.map((a: Tensor) => gather(a, indices, 0), arrays as tree.Tree) as T;
 
-/** @internal Throws unless `v` is a positive safe integer. */
-export const positiveInt = (op: string, name: string, v: unknown): number => {
-  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 1) {
-    throw new ValueError(op, `${name} must be a positive integer, got ${String(v)}`);
-  }
-  return v;
-};
+export { positiveInt } from "../core/args.ts";

@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { finiteNumber } from "../core/args.ts";
 import { ValueError } from "../core/errors.ts";
 import {
   add,
@@ -43,13 +44,6 @@ import type { Tensor } from "../core/tensor.ts";
 
 /** An activation: an elementwise function of one tensor (a parameterless layer in `sequential`). */
 export type Activation = (x: Tensor) => Tensor;
-
-const finiteParam = (op: string, name: string, v: unknown): number => {
-  if (typeof v !== "number" || !Number.isFinite(v)) {
-    throw new ValueError(op, `${name} must be a finite number, got ${String(v)}`);
-  }
-  return v;
-};
 
 /**
  * f(x) for an activation of the form x·g(x) with g → 1 at +∞ and g → 0 at
@@ -102,7 +96,7 @@ export const relu: Activation = (x) => coreRelu(x);
  * ```
  */
 export const leakyRelu = (x: Tensor, negativeSlope = 0.01): Tensor => {
-  const slope = finiteParam("leakyRelu", "negativeSlope", negativeSlope);
+  const slope = finiteNumber("leakyRelu", "negativeSlope", negativeSlope);
   requireFloat("leakyRelu", x);
   return where(greater(x, 0), x, mul(x, slope));
 };
@@ -122,7 +116,7 @@ export const leakyRelu = (x: Tensor, negativeSlope = 0.01): Tensor => {
  * ```
  */
 export const elu = (x: Tensor, alpha = 1): Tensor => {
-  const a = finiteParam("elu", "alpha", alpha);
+  const a = finiteNumber("elu", "alpha", alpha);
   requireFloat("elu", x);
   const pos = greater(x, 0);
   return where(pos, x, mul(expm1(where(pos, 0, x)), a));
@@ -192,8 +186,8 @@ export const tanh: Activation = (x) => coreTanh(x);
  * ```
  */
 export const hardTanh = (x: Tensor, minVal = -1, maxVal = 1): Tensor => {
-  const lo = finiteParam("hardTanh", "minVal", minVal);
-  const hi = finiteParam("hardTanh", "maxVal", maxVal);
+  const lo = finiteNumber("hardTanh", "minVal", minVal);
+  const hi = finiteNumber("hardTanh", "maxVal", maxVal);
   if (!(lo < hi)) throw new ValueError("hardTanh", `minVal must be below maxVal, got [${lo}, ${hi}]`);
   requireFloat("hardTanh", x);
   // The clipped branch carries no gradient, so the bounds get 0 (not clip's tie ½).
@@ -214,7 +208,7 @@ export const hardTanh = (x: Tensor, minVal = -1, maxVal = 1): Tensor => {
  * ```
  */
 export const heaviside = (x: Tensor, valueAtZero = 0): Tensor => {
-  const v = finiteParam("heaviside", "valueAtZero", valueAtZero);
+  const v = finiteNumber("heaviside", "valueAtZero", valueAtZero);
   requireFloat("heaviside", x);
   const d = x.dtype;
   const step = where(greater(x, 0), 1, where(equal(x, 0), v, 0, d), d);

@@ -7,16 +7,7 @@
 import { ShapeError, ValueError } from "../core/errors.ts";
 import { formatShape, type Shape } from "../core/shape.ts";
 
-/**
- * @internal A positive integer (a number of units, filters, classes), or a
- * `ValueError` naming the layer and the argument.
- */
-export const positiveInt = (op: string, name: string, v: unknown): number => {
-  if (typeof v !== "number" || !Number.isSafeInteger(v) || v <= 0) {
-    throw new ValueError(op, `${name} must be a positive integer, got ${String(v)}`);
-  }
-  return v;
-};
+export { positiveInt } from "../core/args.ts";
 
 /**
  * @internal An input shape for `init` (non-negative integers, rank at least

@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { finiteNumber as finite } from "../core/args.ts";
 import { full, zeros as zerosOf } from "../core/creation.ts";
 import type { FloatDType } from "../core/dtype.ts";
 import { DTypeError, ValueError } from "../core/errors.ts";
@@ -35,14 +36,6 @@ export const checkArgs = (op: string, shape: Shape, dtype: unknown): [number[], 
     throw new DTypeError(op, `weights must be float32 or float64, got dtype ${String(d)}`);
   }
   return [s, d];
-};
-
-/** @internal A finite number, or a `ValueError` naming `op` and the argument. */
-export const finite = (op: string, name: string, v: unknown): number => {
-  if (typeof v !== "number" || !Number.isFinite(v)) {
-    throw new ValueError(op, `${name} must be a finite number, got ${String(v)}`);
-  }
-  return v;
 };
 
 /**

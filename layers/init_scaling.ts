@@ -13,7 +13,8 @@
 import { cast, mul } from "../core/ops/mod.ts";
 import { normal as normalSample, uniform as uniformSample } from "../core/random/mod.ts";
 import { ValueError } from "../core/errors.ts";
-import { checkArgs, fans, finite, type Initializer, standardTruncated } from "./init.ts";
+import { finiteNumber as finite } from "../core/args.ts";
+import { checkArgs, fans, type Initializer, standardTruncated } from "./init.ts";
 
 /** Which fan `varianceScaling` divides by: fan-in, fan-out, or their mean. */
 export type FanMode = "fanIn" | "fanOut" | "fanAvg";

@@ -17,6 +17,7 @@
  *
  * @module
  */
+import { positiveInt } from "../core/args.ts";
 import { tensor } from "../core/creation.ts";
 import type { FloatDType } from "../core/dtype.ts";
 import { DTypeError, ShapeError, ValueError } from "../core/errors.ts";
@@ -76,12 +77,6 @@ export const hostSignLabels = (op: string, t: Tensor, n: number): Float64Array =
   const v = Float64Array.from(t.toTypedArray());
   const bad = v.findIndex((y) => y !== 1 && y !== -1);
   if (bad >= 0) throw new ValueError(op, `labels must be −1 or +1, got t[${bad}] = ${v[bad]}`);
-  return v;
-};
-
-/** @internal A positive integer option, or a `ValueError` naming it. */
-export const positiveInt = (op: string, name: string, v: number): number => {
-  if (!Number.isInteger(v) || v < 1) throw new ValueError(op, `${name} must be a positive integer, got ${v}`);
   return v;
 };
 

@@ -41,7 +41,7 @@ import { ShapeError, ValueError } from "../core/errors.ts";
 import { formatShape } from "../core/shape.ts";
 import type { Tensor } from "../core/tensor.ts";
 import { vjp } from "../core/transforms/vjp.ts";
-import { positiveInt } from "./perceptron.ts";
+import { positiveInt } from "../core/args.ts";
 
 /** Options of `linearRegions` and `countLinearRegions`. */
 export interface LinearRegionsOptions {

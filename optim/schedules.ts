@@ -27,14 +27,11 @@ import {
   where,
 } from "../core/ops/mod.ts";
 import type { Tensor } from "../core/tensor.ts";
+import { positiveInt } from "../core/args.ts";
 import { ValueError } from "../core/errors.ts";
 import { checkNumber } from "./scalars.ts";
 
 const f64 = (count: Tensor): Tensor => cast(count, "float64");
-const positiveInt = (name: string, field: string, n: number): number => {
-  if (!Number.isInteger(n) || n <= 0) throw new ValueError(name, `${field} must be a positive integer, got ${n}`);
-  return n;
-};
 
 /**
  * The same value at every step (optax's `constant_schedule`).

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { finiteNumber } from "../args.ts";
 import { fromTyped } from "../creation.ts";
 import { checkDType, type FloatDType, isFloat } from "../dtype.ts";
 import { DTypeError, ValueError } from "../errors.ts";
@@ -45,16 +46,6 @@ const floatDType = (op: string, d: unknown): FloatDType => {
   return dtype;
 };
 
-const finite = (op: string, name: string, v: unknown): number => {
-  if (typeof v !== "number" || !Number.isFinite(v)) {
-    throw new ValueError(
-      op,
-      `${name} must be a finite number, got ${String(v)}`,
-    );
-  }
-  return v;
-};
-
 /**
  * Uniform samples in `[minval, maxval)`.
  *
@@ -83,8 +74,8 @@ export const uniform = (
   const s = checkShape("uniform", shape);
   const dtype = floatDType("uniform", opts.dtype);
   const round = dtype === "float32" ? Math.fround : (x: number) => x;
-  const lo = round(finite("uniform", "minval", opts.minval ?? 0));
-  const hi = round(finite("uniform", "maxval", opts.maxval ?? 1));
+  const lo = round(finiteNumber("uniform", "minval", opts.minval ?? 0));
+  const hi = round(finiteNumber("uniform", "maxval", opts.maxval ?? 1));
   if (!(lo < hi)) {
     throw new ValueError(
       "uniform",
@@ -145,8 +136,8 @@ export const normal = (
 ): Tensor => {
   const s = checkShape("normal", shape);
   const dtype = floatDType("normal", opts.dtype);
-  const mean = finite("normal", "mean", opts.mean ?? 0);
-  const std = finite("normal", "std", opts.std ?? 1);
+  const mean = finiteNumber("normal", "mean", opts.mean ?? 0);
+  const std = finiteNumber("normal", "std", opts.std ?? 1);
   if (std < 0) throw new ValueError("normal", `std must be ≥ 0, got ${std}`);
   const n = sizeOf(s);
   const w = bitsU32(key, 2 * n, "normal");
