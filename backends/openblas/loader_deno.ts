@@ -17,8 +17,23 @@ export interface LoadFailure {
   readonly stop: boolean;
 }
 
-const denoType = (t: CType): Deno.NativeType | Deno.NativeResultType =>
-  t === "ptr" ? "buffer" : t === "cstring" ? "pointer" : t;
+// The slice of Deno's FFI API this loader uses, declared here so that the
+// module type-checks (and emits declarations) without Deno's own types, as
+// the Bun loader does for `bun:ffi`.
+type DenoNativeType = "i32" | "f32" | "f64" | "void" | "buffer" | "pointer";
+interface DenoForeignFunction {
+  readonly parameters: readonly DenoNativeType[];
+  readonly result: DenoNativeType;
+}
+interface DenoFfi {
+  dlopen(path: string, symbols: Record<string, DenoForeignFunction>): { symbols: Record<string, unknown> };
+  errors: { NotCapable?: new () => Error; PermissionDenied: new () => Error };
+  UnsafePointerView: { getCString(pointer: unknown): string };
+}
+
+const denoFfi = (): DenoFfi => (globalThis as unknown as { Deno: DenoFfi }).Deno;
+
+const denoType = (t: CType): DenoNativeType => t === "ptr" ? "buffer" : t === "cstring" ? "pointer" : t;
 
 /**
  * Opens `path` (a soname or a file) and binds every symbol of
@@ -33,18 +48,17 @@ const denoType = (t: CType): Deno.NativeType | Deno.NativeResultType =>
  * ```
  */
 export function openDeno(path: string): E.Either<LoadFailure, NativeBlas> {
-  const symbols: Record<string, Deno.ForeignFunction> = {};
+  const symbols: Record<string, DenoForeignFunction> = {};
   for (const [name, sig] of Object.entries(SIGNATURES)) {
-    symbols[name] = {
-      parameters: sig.args.map(denoType) as Deno.NativeType[],
-      result: denoType(sig.returns),
-    };
+    symbols[name] = { parameters: sig.args.map(denoType), result: denoType(sig.returns) };
   }
-  let lib: Deno.DynamicLibrary<Record<string, Deno.ForeignFunction>>;
+  const deno = denoFfi();
+  let lib: { symbols: Record<string, unknown> };
   try {
-    lib = Deno.dlopen(path, symbols);
+    lib = deno.dlopen(path, symbols);
   } catch (e) {
-    if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
+    const { NotCapable, PermissionDenied } = deno.errors;
+    if ((NotCapable !== undefined && e instanceof NotCapable) || e instanceof PermissionDenied) {
       return E.left({
         reason: "Deno has not been granted FFI access: run with --allow-ffi (or -A)",
         stop: true,
@@ -52,15 +66,14 @@ export function openDeno(path: string): E.Either<LoadFailure, NativeBlas> {
     }
     return E.left({ reason: firstLine(e), stop: false });
   }
-  // deno-lint-ignore no-explicit-any
-  const s = lib.symbols as Record<string, any>;
-  const getConfig = s.openblas_get_config as () => Deno.PointerValue;
+  const s = lib.symbols;
+  const getConfig = s.openblas_get_config as () => unknown;
   return E.right({
     ...(s as unknown as NativeBlas),
     path,
     openblas_get_config: () => {
       const p = getConfig();
-      return p === null ? "" : Deno.UnsafePointerView.getCString(p);
+      return p === null ? "" : deno.UnsafePointerView.getCString(p);
     },
   });
 }
