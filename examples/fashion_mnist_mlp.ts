@@ -1,0 +1,68 @@
+/**
+ * Fashion-MNIST with a 784-256-128-10 ReLU MLP and Adam (1e-3, batch 128):
+ * the library's main demo. Loads the standard IDX files with the library's
+ * own reader (Debian's `dataset-fashion-mnist`, or `--dir DIR`), trains with
+ * `optim.fit` (a progress bar on a terminal, one line per epoch otherwise),
+ * evaluates on the 10,000 test images after every epoch, and prints the
+ * seconds per epoch and the test accuracy. Ten epochs reach about 88–89 %.
+ *
+ *   deno run -A examples/fashion_mnist_mlp.ts [--epochs N] [--dir DIR]
+ *   bun examples/fashion_mnist_mlp.ts [--epochs N] [--dir DIR]
+ *
+ * Runs on the default backend ("ts", pure TypeScript); set
+ * `DENDRITE_BACKEND=auto` to use OpenBLAS where it is installed.
+ *
+ * @module
+ */
+import process from "node:process";
+import { data, getBackend, layers, losses, metrics, optim, random, reshape } from "../mod.ts";
+
+const arg = (name: string): string | undefined => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+const epochs = Number(arg("epochs") ?? 10);
+if (!Number.isInteger(epochs) || epochs < 1) {
+  throw new Error(`--epochs must be a positive integer, got ${arg("epochs")}`);
+}
+const dir = arg("dir");
+
+const loadStart = performance.now();
+const { train, test } = await data.fashionMnist(dir === undefined ? {} : { dir });
+const flat = (x: typeof train.x) => reshape(x, [x.shape[0], 784]);
+console.log(
+  `Fashion-MNIST: ${train.x.shape[0]} training and ${test.x.shape[0]} test images, loaded in ` +
+    `${((performance.now() - loadStart) / 1000).toFixed(1)} s; backend "${getBackend()}"`,
+);
+
+const model = layers.sequential([layers.dense(256), layers.relu, layers.dense(128), layers.relu, layers.dense(10)]);
+const [kInit, kFit] = random.split(random.key(0));
+const { params } = model.init(kInit, [128, 784]);
+console.log(layers.summary(model, [128, 784]).toString());
+
+const epochTimes: number[] = [];
+let epochStart = 0;
+const result = optim.fit({
+  model,
+  params,
+  loss: losses.softmaxCrossEntropy,
+  optimizer: optim.adam(1e-3),
+  data: { x: flat(train.x), y: train.y },
+  validation: { x: flat(test.x), y: test.y },
+  validationBatchSize: 1000,
+  batchSize: 128,
+  epochs,
+  metrics: { accuracy: metrics.accuracy },
+  key: kFit,
+  callbacks: {
+    onEpochBegin: () => (epochStart = performance.now()),
+    onEpochEnd: () => void epochTimes.push((performance.now() - epochStart) / 1000),
+  },
+});
+
+const { valAccuracy } = result.history;
+const best = valAccuracy.indexOf(Math.max(...valAccuracy));
+const meanEpoch = epochTimes.reduce((a, b) => a + b, 0) / epochTimes.length;
+console.log(`seconds per epoch (training and evaluation): ${meanEpoch.toFixed(1)}`);
+console.log(`best test accuracy ${(100 * valAccuracy[best]).toFixed(2)} % after epoch ${best + 1}`);
+console.log(`test accuracy ${(100 * valAccuracy.at(-1)!).toFixed(2)} % after ${epochs} epochs`);
