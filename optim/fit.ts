@@ -94,7 +94,8 @@ const contextFor = (base: Key, epoch: number, step: number, training: boolean): 
  * `random.foldIn(k0, e)` (as `data.batches`), step `t` (counted over all
  * epochs) gets `ctx.key = random.foldIn(k1, t)` and augments with
  * `random.foldIn(k2, t)`; validation batch `i` of epoch `e` gets
- * `random.foldIn(random.foldIn(k3, e), i)`. Resuming a run? Pass a new key.
+ * `random.foldIn(random.foldIn(k3, e), i)`. Resuming a run: the same key with `initialEpoch` continues it exactly
+ * (history then holds epochs `initialEpoch …` only).
  *
  * @example Linear regression y = 2x − 1
  * ```ts
@@ -132,8 +133,13 @@ export function fit(opts: FitModelOptions<Tree, Tree> | FitLossOptions<Tree, unk
   if (!Number.isSafeInteger(epochs) || epochs < 0) {
     throw new ValueError("fit", `epochs must be an integer ≥ 0, got ${epochs}`);
   }
+  const initialEpoch = o.initialEpoch ?? 0;
+  if (!Number.isSafeInteger(initialEpoch) || initialEpoch < 0 || initialEpoch > epochs) {
+    throw new ValueError("fit", `initialEpoch must be an integer in [0, epochs = ${epochs}], got ${initialEpoch}`);
+  }
   const train = { x: o.data?.x, y: o.data?.y };
-  if (leadingSize("fit", train) === 0) throw new ValueError("fit", "data has no examples");
+  const examples = leadingSize("fit", train);
+  if (examples === 0) throw new ValueError("fit", "data has no examples");
   const val = o.validation === undefined ? undefined : { x: o.validation.x, y: o.validation.y };
   if (val !== undefined) leadingSize("fit", val);
   const metricNames = Object.keys(o.metrics ?? {});
@@ -157,9 +163,11 @@ export function fit(opts: FitModelOptions<Tree, Tree> | FitLossOptions<Tree, unk
   const history: Record<string, number[]> = Object.fromEntries(keys.map((k) => [k, []]));
   let best: { epoch: number; at: TrainingState<Tree, Tree> } | undefined;
   let stoppedEarly = false;
-  let globalStep = 0;
+  // Every epoch has the same number of steps, so a resumed run knows its step count (and so its keys).
+  const stepsPerEpoch = o.dropLast === true ? Math.floor(examples / batchSize) : Math.ceil(examples / batchSize);
+  let globalStep = initialEpoch * stepsPerEpoch;
 
-  for (let epoch = 0; epoch < epochs; epoch++) {
+  for (let epoch = initialEpoch; epoch < epochs; epoch++) {
     for (const c of callbacks) c.onEpochBegin?.(epoch);
     const order = o.shuffle === false ? null : foldIn(kShuffle, epoch);
     const epochBatches = batches(order, train, batchSize, { dropLast: o.dropLast });
@@ -212,7 +220,7 @@ export function fit(opts: FitModelOptions<Tree, Tree> | FitLossOptions<Tree, unk
       break;
     }
   }
-  const last = history.loss.length - 1;
+  const last = initialEpoch + history.loss.length - 1;
   const chosen = stopper.restoreBest && best !== undefined ? best : { epoch: last, at: now };
   const result = {
     ...chosen.at,

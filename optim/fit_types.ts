@@ -81,6 +81,12 @@ export interface FitBaseOptions<P, S, X, Y> {
   readonly batchSize?: number;
   /** Passes over the data (default 1). */
   readonly epochs?: number;
+  /**
+   * The epoch to start from (default 0), as Keras's `initial_epoch`: epochs `initialEpoch … epochs − 1` run, with the
+   * keys and step count an uninterrupted run has there. Resume a run by passing its `params`, `state` and `optState`
+   * after epoch `initialEpoch − 1`, the same `key` and `epochs`: the loss curve continues as if never interrupted.
+   */
+  readonly initialEpoch?: number;
   /** Reshuffle every epoch (default true); false keeps the data's order. */
   readonly shuffle?: boolean;
   /** Skip the last, smaller batch of each epoch (default false). */
