@@ -36,3 +36,10 @@ export {
   saveSafetensors,
 } from "./file.ts";
 export { flattenNamed, unflattenNamed } from "./names.ts";
+export {
+  checkpointCallback,
+  type CheckpointInfo,
+  type CheckpointOptions,
+  loadCheckpoint,
+  saveCheckpoint,
+} from "./checkpoint.ts";
