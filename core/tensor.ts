@@ -9,6 +9,7 @@
 import type { Buf } from "../backends/backend.ts";
 import type { DType } from "./dtype.ts";
 import { ValueError } from "./errors.ts";
+import { JUPYTER_DISPLAY, tensorDisplay } from "./display.ts";
 import { formatShape, type Shape, sizeOf, stridesOf } from "./shape.ts";
 
 /** Nested arrays of numbers, as `toArray()` returns them. */
@@ -84,6 +85,11 @@ export abstract class Tensor implements Aval {
       throw new ValueError("item", `expected a tensor with one element, got shape ${formatShape(c.shape)}`);
     }
     return c.data()[0];
+  }
+
+  /** The notebook display: an HTML table (truncated) and `toString()`; see core/display.ts. */
+  [JUPYTER_DISPLAY](): Readonly<Record<string, string>> {
+    return tensorDisplay(this);
   }
 
   /** `Tensor(f32[2,2], [[1,2],[3,4]])`, abbreviated for large tensors. */
