@@ -71,6 +71,7 @@ export type {
 } from "./backends/backend.ts";
 export type { Params, Primitive } from "./core/primitive.ts";
 export type { TreeDef } from "./core/tree/mod.ts";
+export type { Tree } from "./core/tree/types.ts";
 export * as tree from "./core/tree/mod.ts";
 export * as random from "./core/random/mod.ts";
 export * as layers from "./layers/mod.ts";
@@ -79,4 +80,5 @@ export * as optim from "./optim/mod.ts";
 export * as data from "./data/mod.ts";
 export * as metrics from "./metrics/mod.ts";
 export * as classic from "./classic/mod.ts";
-export * as testing from "./testing/mod.ts";
+export * as io from "./io/mod.ts";
+export * as plot from "./plot/mod.ts";

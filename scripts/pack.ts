@@ -80,7 +80,7 @@ const main = (): void => {
           target: "ES2022",
           module: "ESNext",
           moduleResolution: "bundler",
-          lib: ["ES2023"],
+          lib: ["ES2023", "DOM"], // web APIs both runtimes have (DecompressionStream, TextDecoder)
           strict: true,
           declaration: true,
           rewriteRelativeImportExtensions: true,

@@ -14,8 +14,11 @@ step() {
 step "static checks" bash scripts/check.sh
 log=$(mktemp -d)
 trap 'rm -rf "$log"' EXIT
-step "deno test" bash -c "set -o pipefail; deno test -A --doc tests/ mod.ts core/ backends/ testing/ layers/ losses/ optim/ data/ metrics/ classic/ 2>&1 | tee '$log/deno'"
-step "bun test" bash -c "set -o pipefail; bun test --timeout 120000 tests/ 2>&1 | tee '$log/bun'"
+# Dot reporters: one dot per passing test, failures in full, then the counts
+# (`-q` drops Deno's "Check <file>" lines; scripts/dots.awk joins Deno's dots,
+# which it prints one per line when not on a terminal).
+step "deno test" bash -c "set -o pipefail; deno test -q --reporter=dot -A --doc tests/ mod.ts core/ backends/ testing/ layers/ losses/ optim/ data/ metrics/ classic/ io/ plot/ 2>&1 | tee '$log/deno' | awk -f scripts/dots.awk"
+step "bun test" bash -c "set -o pipefail; bun test --dots --timeout 120000 tests/ 2>&1 | tee '$log/bun'"
 # One summary line over both runtimes (Deno counts top-level tests and doc examples, Bun counts every test).
 strip() { sed 's/\x1b\[[0-9;]*m//g' "$1" 2>/dev/null; }
 dp=$(strip "$log/deno" | grep -E '^(ok|FAILED) \|' | sed -E 's/.*\| ([0-9]+) passed.*/\1/' | tail -1)

@@ -4,6 +4,8 @@
  * under `bun test`).
  */
 import { execFile } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
@@ -32,6 +34,63 @@ describe(`examples (${runtime})`, () => {
     assert.equal(r.code, 0, r.out);
     const losses = [...r.stdout.matchAll(/loss (\S+)/g)].map((m) => Number(m[1]));
     assert.ok(losses.length >= 2 && losses.at(-1)! < 1e-2 && losses.at(-1)! < losses[0] / 10, r.stdout);
+  });
+
+  it("sine: wider shallow ReLU networks fit better and have more linear regions; writes the SVG", {
+    timeout: 240_000,
+  }, async () => {
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "dendrite-sine-")), "sine.svg");
+    const r = await runExample("sine", ["--out", out]);
+    assert.equal(r.code, 0, r.out);
+    const rows = [...r.stdout.matchAll(/^ +(\d+) \| +([0-9.]+) \| +([0-9.]+) \| (\d+)$/gm)].map((m) =>
+      m.slice(1).map(Number)
+    );
+    assert.deepEqual(rows.map((row) => row[0]), [3, 10, 100], r.stdout);
+    assert.ok(rows[0][2] > rows[1][2] && rows[1][2] > rows[2][2], `RMS error falls with width: ${r.stdout}`);
+    for (const [units, , , regions] of rows) assert.ok(regions >= 1 && regions <= units + 1, r.stdout);
+    const svg = fs.readFileSync(out, "utf8");
+    assert.ok(svg.startsWith("<svg") && svg.includes("100 hidden units"), "the SVG holds the fits' legend");
+  });
+
+  it("regions: equal parameter counts, the region table at init and after training; writes the SVG", {
+    timeout: 240_000,
+  }, async () => {
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "dendrite-regions-")), "regions.svg");
+    const r = await runExample("regions", ["--out", out]);
+    assert.equal(r.code, 0, r.out);
+    const rows = [...r.stdout.matchAll(/^(shallow|deep) .*\| +(\d+) \| ([0-9, ]+?) +\| +(\d+) \| ([0-9.]+)$/gm)];
+    assert.equal(rows.length, 2, r.stdout);
+    assert.equal(rows[0][2], rows[1][2], "the two networks have the same number of parameters");
+    // A 1-56-1 network has at most 57 regions on any interval.
+    for (const n of rows[0][3].split(", ").map(Number)) assert.ok(n >= 1 && n <= 57, r.stdout);
+    assert.ok(fs.readFileSync(out, "utf8").startsWith("<svg"));
+  });
+
+  it("spirals: a deep MLP separates two spirals (> 95 % validation accuracy); writes both SVGs", {
+    timeout: 240_000,
+  }, async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dendrite-spirals-"));
+    const r = await runExample("spirals", ["--out", dir]);
+    assert.equal(r.code, 0, r.out);
+    const accuracy = Number(r.stdout.match(/validation accuracy ([0-9.]+) %/)?.[1]);
+    assert.ok(accuracy > 95, r.stdout);
+    for (const name of ["spirals_boundary.svg", "spirals_loss.svg"]) {
+      assert.ok(fs.readFileSync(path.join(dir, name), "utf8").startsWith("<svg"), name);
+    }
+  });
+
+  it("random_labels (small run): four depths at about 15,000 parameters each; a row per depth; writes the SVG", {
+    timeout: 240_000,
+  }, async () => {
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "dendrite-rl-")), "random_labels.svg");
+    const r = await runExample("random_labels", ["--n", "200", "--max-epochs", "300", "--out", out]);
+    assert.equal(r.code, 0, r.out);
+    const rows = [...r.stdout.matchAll(/^ +([1-4]) \| +(\d+) \| +(\d+) \| (.+)$/gm)];
+    assert.deepEqual(rows.map((m) => Number(m[1])), [1, 2, 3, 4], r.stdout);
+    for (const m of rows) assert.ok(Math.abs(Number(m[3]) - 15_000) < 300, `parameter count ${m[3]}`);
+    // 200 random labels are memorised quickly by every depth.
+    for (const m of rows) assert.match(m[4], /^\d+$/, r.stdout);
+    assert.ok(fs.readFileSync(out, "utf8").startsWith("<svg"));
   });
 
   it("xor: the hand-set 2-2-1 network and a trained one print XOR's truth table", { timeout: 240_000 }, async () => {
