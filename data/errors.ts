@@ -47,8 +47,8 @@ export class IdxError extends DendriteError {
  * ```ts
  * import assert from "node:assert/strict";
  * import { MissingDataError } from "./errors.ts";
- * const e = new MissingDataError("mnist", ["/tmp/none"], ["train-images-idx3-ubyte.gz"], "pass { dir }");
- * assert.deepEqual(e.searched, ["/tmp/none"]);
+ * const e = new MissingDataError("mnist", ["data/none"], ["train-images-idx3-ubyte.gz"], "pass { dir }");
+ * assert.deepEqual(e.searched, ["data/none"]);
  * assert.match(e.message, /^mnist: .*train-images-idx3-ubyte\.gz.*pass \{ dir \}/);
  * ```
  */
