@@ -46,7 +46,7 @@ console.log(
 const model = layers.sequential([layers.dense(256), layers.relu, layers.dense(128), layers.relu, layers.dense(10)]);
 const [kInit, kFit] = random.split(random.key(0));
 const { params } = model.init(kInit, [128, 784]);
-console.log(layers.summary(model, [128, 784]).toString());
+console.log(layers.summary(model, [128, 784]));
 
 const epochTimes: number[] = [];
 let epochStart = 0;

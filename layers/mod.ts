@@ -61,6 +61,7 @@ export {
   softmaxRegression,
 } from "./models.ts";
 export { paramCount, summary } from "./summary.ts";
+export { Summary, type SummaryRow, type SummaryTotals } from "./summary_table.ts";
 export { outputShapeOf } from "./shape_of.ts";
 // -- recurrent layers and ready-made models
 export {

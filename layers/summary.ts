@@ -7,6 +7,7 @@
 import { DendriteError } from "../core/errors.ts";
 import { type Key, key as makeKey, split } from "../core/random/mod.ts";
 import { formatShape, type Shape } from "../core/shape.ts";
+import { Summary } from "./summary_table.ts";
 import { Tensor } from "../core/tensor.ts";
 import { leaves } from "../core/tree/mod.ts";
 import type { Tree } from "../core/tree/types.ts";
@@ -33,21 +34,6 @@ const BYTES: Readonly<Record<string, number>> = { float32: 4, float64: 8, int32:
 
 const byteCount = (t: Tree): number =>
   leaves<Tensor>(t).reduce((n, x) => n + (x instanceof Tensor ? x.size * BYTES[x.dtype] : 0), 0);
-
-/** 1234567 → "1,234,567" (by hand, so no locale can change it). */
-const grouped = (n: number): string => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-
-/** Bytes in the largest unit of 1024 that keeps the value ≥ 1, as Keras prints them. */
-const readableBytes = (b: number): string => {
-  const units = ["B", "KB", "MB", "GB", "TB"];
-  let v = b;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${v.toFixed(2)} ${units[u]}`;
-};
 
 interface Row {
   readonly type: string;
@@ -114,14 +100,17 @@ const namer = () => {
  * counts batch-norm statistics) — with the layers of a `sequential` (and of
  * containers nested in it, indented) listed one by one, then the totals:
  * total = trainable (params) + non-trainable (state) parameters, each with
- * its size in bytes (units of 1024, as Keras). The model is initialized
+ * its size in bytes (units of 1024, as Keras). The result is a `Summary`:
+ * the text (what `console.log` prints), the rows and totals as data, and an
+ * HTML table in notebooks. The model is initialized
  * with a fixed key to find shapes and counts; its values play no part.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { layers } from "../mod.ts";
- * const text = layers.summary(layers.mlp([64, 10]), [32, 784]);
+ * const { text, totals } = layers.summary(layers.mlp([64, 10]), [32, 784]);
+ * assert.equal(totals.total, 50_890);
  * assert.match(text, /^Model: "mlp"/);
  * assert.match(text, /dense \(dense\) +\[32,64\] +50,240/);
  * assert.match(text, /dense_1 \(dense\) +\[32,10\] +650/);
@@ -129,39 +118,28 @@ const namer = () => {
  * assert.match(text, /Non-trainable params: 0 \(0\.00 B\)/);
  * ```
  */
-export const summary = (model: Layer, inputShape: Shape): string => {
+export const summary = (model: Layer, inputShape: Shape): Summary => {
   const s = checkInputShape("summary", inputShape, {});
   const top = describe(model, makeKey(0), s, 0);
   const rows: readonly Row[] = top.inner.length > 0
     ? top.inner
     : [{ type: model.name, shape: top.outputShape, count: paramCount(top.params) + paramCount(top.state), depth: 1 }];
   const name = namer();
-  const cells = rows.map((r) => [
-    `${"  ".repeat(r.depth - 1)}${name(r.type)} (${r.type})`,
-    formatShape(r.shape),
-    grouped(r.count),
-  ]);
-  const header = ["Layer (type)", "Output Shape", "Param #"];
-  const widths = header.map((h, j) => Math.max(h.length, ...cells.map((c) => c[j].length)));
-  // Names and shapes left-aligned, counts right-aligned, two spaces between columns.
-  const line = (c: readonly string[]) =>
-    ` ${c[0].padEnd(widths[0])}  ${c[1].padEnd(widths[1])}  ${c[2].padStart(widths[2])}`;
-  const width = widths.reduce((a, b) => a + b, 0) + 5;
   const trainable = paramCount(top.params);
   const fixed = paramCount(top.state);
   const pb = byteCount(top.params);
   const sb = byteCount(top.state);
-  return [
-    `Model: "${model.name}"`,
-    `Input shape: ${formatShape(s)}`,
-    "_".repeat(width),
-    line(header),
-    "=".repeat(width),
-    ...cells.map(line),
-    "=".repeat(width),
-    `Total params: ${grouped(trainable + fixed)} (${readableBytes(pb + sb)})`,
-    `Trainable params: ${grouped(trainable)} (${readableBytes(pb)})`,
-    `Non-trainable params: ${grouped(fixed)} (${readableBytes(sb)})`,
-    "_".repeat(width),
-  ].join("\n");
+  return new Summary(
+    model.name,
+    s,
+    rows.map((r) => ({ name: name(r.type), type: r.type, outputShape: r.shape, params: r.count, depth: r.depth })),
+    {
+      total: trainable + fixed,
+      trainable,
+      nonTrainable: fixed,
+      totalBytes: pb + sb,
+      trainableBytes: pb,
+      nonTrainableBytes: sb,
+    },
+  );
 };

@@ -7,6 +7,8 @@
 import { assert, describe, it } from "./lib/test.ts";
 import { layers, ones, random, ValueError, zeros } from "../mod.ts";
 import { type Layer, statelessLayer } from "../layers/mod.ts";
+import { JUPYTER_DISPLAY } from "../core/display.ts";
+import { inspect } from "node:util";
 
 describe("paramCount", () => {
   it("adds the sizes of the tensor leaves of any tree", () => {
@@ -24,7 +26,7 @@ describe("paramCount", () => {
 
 describe("summary", () => {
   it("prints Keras's table for an MLP (the whole text)", () => {
-    const text = layers.summary(layers.mlp([64, 10]), [32, 784]);
+    const text = layers.summary(layers.mlp([64, 10]), [32, 784]).text;
     const expected = [
       'Model: "mlp"',
       "Input shape: [32,784]",
@@ -47,7 +49,7 @@ describe("summary", () => {
     const model = layers.sequential([layers.dense(8), layers.batchNorm(), layers.relu, layers.dense(1)], {
       name: "net",
     });
-    const text = layers.summary(model, [16, 4]);
+    const text = layers.summary(model, [16, 4]).text;
     assert.match(text, /^Model: "net"\nInput shape: \[16,4\]/);
     assert.match(text, /\n batchNorm \(batchNorm\) +\[16,8\] +32\n/); // scale, bias (16) + mean, var (16)
     const trainable = 4 * 8 + 8 + 16 + 8 + 1;
@@ -58,7 +60,7 @@ describe("summary", () => {
 
   it("lists nested containers' layers, indented, under the container's own row", () => {
     const block = layers.sequential([layers.dense(3), layers.tanh], { name: "block" });
-    const text = layers.summary(layers.sequential([block, block, layers.flatten()]), [2, 5]);
+    const text = layers.summary(layers.sequential([block, block, layers.flatten()]), [2, 5]).text;
     const rows = text.split("\n").slice(5, 12);
     assert.deepEqual(rows.map((r) => r.replace(/(\S) {2,}/g, "$1 | ")), [
       " block (block) | [2,3] | 18",
@@ -72,7 +74,10 @@ describe("summary", () => {
   });
 
   it("shows a leaf model, or a container whose children do not chain, as one row", () => {
-    assert.match(layers.summary(layers.conv2d(8, 3), [1, 28, 28, 1]), /\n conv2d \(conv2d\) +\[1,26,26,8\] +80\n=/);
+    assert.match(
+      layers.summary(layers.conv2d(8, 3), [1, 28, 28, 1]).text,
+      /\n conv2d \(conv2d\) +\[1,26,26,8\] +80\n=/,
+    );
     const inner = layers.dense(4);
     // a container that applies its child to each half of the features: [n, 6] → [n, 8]
     const halves: Layer = statelessLayer({
@@ -81,7 +86,7 @@ describe("summary", () => {
       init: (k, [n]) => ({ params: { d: inner.init(k, [n, 3]).params }, state: {}, outputShape: [n, 8] }),
       apply: () => zeros([1]),
     });
-    const text = layers.summary(halves, [2, 6]);
+    const text = layers.summary(halves, [2, 6]).text;
     assert.match(text, /\n halves \(halves\) +\[2,8\] +16\n=/);
     assert.doesNotMatch(text, /dense/);
   });
@@ -92,18 +97,67 @@ describe("summary", () => {
       init: (_k, s) => ({ params: { w: ones([128, 2], { dtype: "float64" }) }, state: {}, outputShape: s }),
       apply: (_p, x) => x,
     });
-    assert.match(layers.summary(f64, [1]), /Total params: 256 \(2\.00 KB\)/);
-    assert.match(layers.summary(layers.dense(1000), [1, 1000]), /Total params: 1,001,000 \(3\.82 MB\)/);
+    assert.match(layers.summary(f64, [1]).text, /Total params: 256 \(2\.00 KB\)/);
+    assert.match(layers.summary(layers.dense(1000), [1, 1000]).text, /Total params: 1,001,000 \(3\.82 MB\)/);
   });
 
   it("numbers a layer type's repeats as Keras does (dense, dense_1, …) and names plain functions", () => {
-    const text = layers.summary(layers.sequential([layers.dense(2), layers.dense(2), (x) => x, layers.dense(2)]), [
-      1,
-      2,
-    ]);
+    const model = layers.sequential([layers.dense(2), layers.dense(2), (x) => x, layers.dense(2)]);
+    const text = layers.summary(model, [1, 2]).text;
     for (const name of ["dense (dense)", "dense_1 (dense)", "function (function)", "dense_2 (dense)"]) {
       assert.ok(text.includes(` ${name} `), name);
     }
+  });
+
+  it("holds the table as data: rows, totals, frozen", () => {
+    const block = layers.sequential([layers.dense(3), layers.tanh], { name: "block" });
+    const s = layers.summary(layers.sequential([block, layers.batchNorm()], { name: "net" }), [2, 5]);
+    assert.equal(s.model, "net");
+    assert.deepEqual(s.inputShape, [2, 5]);
+    assert.deepEqual(s.rows, [
+      { name: "block", type: "block", outputShape: [2, 3], params: 18, depth: 1 },
+      { name: "dense", type: "dense", outputShape: [2, 3], params: 18, depth: 2 },
+      { name: "tanh", type: "tanh", outputShape: [2, 3], params: 0, depth: 2 },
+      { name: "batchNorm", type: "batchNorm", outputShape: [2, 3], params: 12, depth: 1 },
+    ]);
+    assert.deepEqual(s.totals, {
+      total: 30,
+      trainable: 24,
+      nonTrainable: 6,
+      totalBytes: 120,
+      trainableBytes: 96,
+      nonTrainableBytes: 24,
+    });
+    assert.ok(Object.isFrozen(s) && Object.isFrozen(s.rows) && Object.isFrozen(s.rows[0]));
+    assert.equal(s.rows.reduce((n, r) => n + (r.depth === 1 ? r.params : 0), 0), s.totals.total);
+  });
+
+  it("prints its text through toString, console inspection and template strings", () => {
+    const s = layers.summary(layers.mlp([4, 1]), [8, 2]);
+    assert.equal(String(s), s.text);
+    assert.equal(`${s}`, s.text);
+    assert.equal(inspect(s), s.text);
+    const deno = (globalThis as { Deno?: { inspect(v: unknown): string } }).Deno;
+    if (deno !== undefined) assert.equal(deno.inspect(s), s.text);
+  });
+
+  it("displays in a notebook as an HTML table with one row per layer, and the text as plain text", () => {
+    const s = layers.summary(
+      layers.sequential([layers.dense(3), layers.sequential([layers.dense(1)], { name: "<b>" })]),
+      [
+        1,
+        2,
+      ],
+    );
+    const b = s[JUPYTER_DISPLAY]();
+    assert.deepEqual(Object.keys(b).sort(), ["text/html", "text/plain"]);
+    assert.equal(b["text/plain"], s.text);
+    const html = b["text/html"];
+    assert.equal(html.match(/<tbody>.*<\/tbody>/)?.[0].match(/<tr>/g)?.length, s.rows.length);
+    assert.match(html, /<td>dense \(dense\)<\/td><td>\[1,3\]<\/td><td style="text-align:right">9<\/td>/);
+    assert.match(html, /<td>&lt;b&gt; \(&lt;b&gt;\)<\/td>/); // names are escaped
+    assert.match(html, /&nbsp;&nbsp;dense_1 \(dense\)/); // nested rows indented
+    assert.match(html, /Total params: 13 \(52\.00 B\)/);
   });
 
   it("a bad input shape is a ValueError naming summary", () => {
