@@ -104,7 +104,7 @@ export interface FitBaseOptions<P, S, X, Y> {
   /** Stop when a history entry stops improving, returning the best epoch's parameters. */
   readonly earlyStopping?: EarlyStoppingOptions;
   /** Hooks into the loop. */
-  readonly callbacks?: FitCallbacks<P, S> | readonly FitCallbacks<P, S>[];
+  readonly callbacks?: NoInfer<FitCallbacks<P, S> | readonly FitCallbacks<P, S>[]>;
   /** The display: true (default: live on a terminal, one line per epoch elsewhere), false, options, or your own. */
   readonly progress?: boolean | ProgressOptions | Progress;
 }

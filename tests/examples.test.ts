@@ -105,4 +105,74 @@ describe(`examples (${runtime})`, () => {
     assert.match(r.stdout, /2-2-1 tanh from random init: \d+ of 10 seeds compute XOR/);
     assert.match(r.stdout, /the trained network computes XOR/);
   });
+  it("adaboost: stumps and perceptrons boosted on the disc; errors fall with rounds; writes both SVGs", {
+    timeout: 240_000,
+  }, async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dendrite-adaboost-"));
+    const r = await runExample("adaboost", ["--rounds", "60", "--out", dir]);
+    assert.equal(r.code, 0, r.out);
+    const rows = [...r.stdout.matchAll(/^(stump|perceptron) +\|(.*)\(train \/ test; (\d+) learners/gm)];
+    assert.deepEqual(rows.map((m) => m[1]), ["stump", "perceptron"], r.stdout);
+    for (const m of rows) {
+      const cells = [...m[2].matchAll(/([0-9.]+) \/ ([0-9.]+) %/g)].map((c) => [Number(c[1]), Number(c[2])]);
+      assert.equal(cells.length, 5, r.stdout); // after 1, 5, 20, 50 and 60 rounds
+      // A single linear classifier cannot carve out a disc; 60 rounds of boosting nearly can.
+      assert.ok(cells[0][0] > 20 && cells[4][0] < 5 && cells[4][1] < 12, r.stdout);
+    }
+    const regions = fs.readFileSync(path.join(dir, "adaboost_regions.svg"), "utf8");
+    assert.equal(regions.match(/<circle class="point"/g)?.length, 400);
+    const curves = fs.readFileSync(path.join(dir, "adaboost_errors.svg"), "utf8");
+    assert.equal(curves.match(/<path class="series"/g)?.length, 4);
+  });
+
+  it("pca: Fashion-MNIST's leading components, reconstruction errors falling with k; writes the scatter and grid", {
+    timeout: 240_000,
+  }, async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dendrite-pca-"));
+    const r = await runExample("pca", ["--n", "3000", "--out", dir]);
+    assert.equal(r.code, 0, r.out);
+    const ratios = r.stdout.match(/components 1-10 \(%\): (.*)$/m)?.[1].split(", ").map(Number) ?? [];
+    assert.equal(ratios.length, 10, r.stdout);
+    for (let i = 1; i < 10; i++) assert.ok(ratios[i] <= ratios[i - 1], "variances come in decreasing order");
+    // Fashion-MNIST's first component carries about 29 % of the pixel variance, the second about 18 %.
+    assert.ok(ratios[0] > 25 && ratios[0] < 33 && ratios[1] > 14 && ratios[1] < 22, r.stdout);
+    const mse = [...r.stdout.matchAll(/from +(\d+) components: mean squared error ([0-9.]+)/g)].map((m) =>
+      Number(m[2])
+    );
+    assert.equal(mse.length, 4, r.stdout);
+    for (let i = 1; i < 4; i++) assert.ok(mse[i] < mse[i - 1], r.stdout);
+    assert.equal([...r.stdout.matchAll(/^ {2}\S.* PC1 +-?[0-9.]+ +PC2 +-?[0-9.]+$/gm)].length, 10, r.stdout);
+    const scatter = fs.readFileSync(path.join(dir, "pca_scatter.svg"), "utf8");
+    assert.equal(scatter.match(/<circle class="point"/g)?.length, 2000);
+    assert.equal(scatter.match(/class="legend-entry"/g)?.length, 10);
+    const grid = fs.readFileSync(path.join(dir, "pca_components.svg"), "utf8");
+    assert.equal(grid.match(/<image class="cell"/g)?.length, 16);
+  });
+
+  it("fashion_mnist_cnn (small run): the CNN learns from 1,024 images; checkpoint and prediction grid written", {
+    timeout: 240_000,
+  }, async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dendrite-cnn-"));
+    const checkpoint = path.join(dir, "cnn.safetensors");
+    const r = await runExample("fashion_mnist_cnn", [
+      "--epochs",
+      "1",
+      "--limit",
+      "1024",
+      "--out",
+      dir,
+      "--checkpoint",
+      checkpoint,
+    ]);
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.stdout, /Fashion-MNIST: 1024 training and 1024 test images/);
+    assert.match(r.stdout, /Total params: 421,642 /);
+    assert.match(r.stdout, /seconds per epoch \(training and evaluation\): [0-9.]+/);
+    // Eight Adam steps take it well past chance (10 %).
+    const accuracy = Number(r.stdout.match(/test accuracy ([0-9.]+) % after 1 epochs/)?.[1]);
+    assert.ok(accuracy > 35, r.stdout);
+    assert.ok(fs.statSync(checkpoint).size > 421_642 * 4, "the checkpoint holds the parameters");
+    const grid = fs.readFileSync(path.join(dir, "fashion_mnist_cnn_predictions.svg"), "utf8");
+    assert.equal(grid.match(/<image class="cell"/g)?.length, 16);
+  });
 });

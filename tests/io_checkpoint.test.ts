@@ -69,6 +69,21 @@ describe("io: training checkpoints", () => {
     assert.deepEqual(tree.leaves(loaded.params).map(bits), seen[best].map(bits));
   });
 
+  it("fit with a checkpointCallback keeps the model's parameter type: result.params goes back into model.apply", () => {
+    // Before callbacks were NoInfer, the callback's default Tree widened P and this line did not type-check.
+    const net = layers.sequential([layers.dense(8), layers.relu, layers.dense(3)]);
+    const { params } = net.init(kInit, [16, 4]);
+    const result = optim.fit({
+      ...common,
+      model: net,
+      params,
+      epochs: 1,
+      callbacks: [io.checkpointCallback(path.join(dir, "typed.safetensors"), { everyEpoch: true })],
+    });
+    const out: Tensor = net.apply(result.params, x);
+    assert.deepEqual(out.shape, [90, 3]);
+  });
+
   it("a checkpoint of another model is a SafetensorsError naming the tensor", () => {
     const file = path.join(dir, "small.safetensors");
     const small = { params: { w: tensor([1, 2]) }, state: {}, optState: opt.init({ w: tensor([1, 2]) }) };
