@@ -21,19 +21,12 @@
  */
 import os from "node:os";
 import path from "node:path";
-import process from "node:process";
 import { data, getBackend, io, layers, losses, metrics, optim, random, reshape } from "../mod.ts";
+import { flag, positiveFlag } from "./cli.ts";
 
-const arg = (name: string): string | undefined => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-};
-const epochs = Number(arg("epochs") ?? 10);
-if (!Number.isInteger(epochs) || epochs < 1) {
-  throw new Error(`--epochs must be a positive integer, got ${arg("epochs")}`);
-}
-const dir = arg("dir");
-const checkpoint = arg("checkpoint") ?? path.join(os.tmpdir(), "fashion_mnist_mlp.safetensors");
+const epochs = positiveFlag("epochs", 10, { integer: true });
+const dir = flag("dir");
+const checkpoint = flag("checkpoint") ?? path.join(os.tmpdir(), "fashion_mnist_mlp.safetensors");
 
 const loadStart = performance.now();
 const { train, test } = await data.fashionMnist(dir === undefined ? {} : { dir });

@@ -18,18 +18,13 @@
  */
 import os from "node:os";
 import path from "node:path";
-import process from "node:process";
+import { flag, positiveFlag } from "./cli.ts";
 import { data, getBackend, layers, losses, metrics, optim, plot, random, valueAndGrad } from "../mod.ts";
 
-const arg = (name: string, fallback: number): number => {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} must be a positive number, got ${process.argv[i + 1]}`);
-  return v;
-};
-const n = arg("n", 4000), maxEpochs = arg("max-epochs", 3000), lr = arg("lr", 0.5);
-const outIndex = process.argv.indexOf("--out");
-const out = outIndex >= 0 ? process.argv[outIndex + 1] : path.join(os.tmpdir(), "random_labels.svg");
+const n = positiveFlag("n", 4000, { integer: true });
+const maxEpochs = positiveFlag("max-epochs", 3000, { integer: true });
+const lr = positiveFlag("lr", 0.5);
+const out = flag("out") ?? path.join(os.tmpdir(), "random_labels.svg");
 const DIM = 40, CLASSES = 10, BUDGET = 15_000;
 
 /** Parameters of a `depth`-hidden-layer network of width `w`: DIM→w, (depth − 1)·(w→w), w→CLASSES, with biases. */

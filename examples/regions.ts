@@ -15,7 +15,6 @@
  */
 import os from "node:os";
 import path from "node:path";
-import process from "node:process";
 import {
   layers,
   linspace,
@@ -30,12 +29,9 @@ import {
   type Tree,
   valueAndGrad,
 } from "../mod.ts";
+import { flag } from "./cli.ts";
 
-const arg = (name: string): string | undefined => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-};
-const out = arg("out") ?? path.join(os.tmpdir(), "regions.svg");
+const out = flag("out") ?? path.join(os.tmpdir(), "regions.svg");
 
 const he = { init: layers.initializers.heNormal, biasInit: layers.initializers.normal(0.1) };
 // Shallow 1-56-1: 3·56 + 1 = 169 parameters. Deep 1-8-8-8-1: 16 + 2·72 + 9 = 169.

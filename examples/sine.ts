@@ -13,7 +13,6 @@
  */
 import os from "node:os";
 import path from "node:path";
-import process from "node:process";
 import {
   abs,
   add,
@@ -34,12 +33,9 @@ import {
   type Tensor,
   valueAndGrad,
 } from "../mod.ts";
+import { flag } from "./cli.ts";
 
-const arg = (name: string): string | undefined => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-};
-const out = arg("out") ?? path.join(os.tmpdir(), "sine.svg");
+const out = flag("out") ?? path.join(os.tmpdir(), "sine.svg");
 
 const truth = (x: Tensor) => add(sin(mul(x, 2)), mul(x, 0.5));
 const samples = data.noisy1d(random.key(0), { n: 200, fn: (v) => Math.sin(2 * v) + v / 2, noise: 0.1 });

@@ -11,14 +11,10 @@
  */
 import os from "node:os";
 import path from "node:path";
-import process from "node:process";
 import { data, layers, losses, metrics, optim, plot, random, softmax, type Tensor } from "../mod.ts";
+import { flag } from "./cli.ts";
 
-const arg = (name: string): string | undefined => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-};
-const outDir = arg("out") ?? os.tmpdir();
+const outDir = flag("out") ?? os.tmpdir();
 
 const [kData, kVal, kInit, kFit] = random.split(random.key(0), 4);
 const train = data.twoSpirals(kData, { n: 600, noise: 0.02, turns: 1.5 });
