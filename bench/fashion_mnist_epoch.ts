@@ -78,7 +78,7 @@ for (const backend of wanted) {
     progress: false,
   } as const;
   // Warm-up on a throw-away copy: the same code paths, none of the timed state.
-  const warm = WARMUP_STEPS * BATCH;
+  const warm = Math.min(WARMUP_STEPS * BATCH, used); // --batches below 5 warms up on what it trains on
   optim.fit({
     ...common,
     params,
