@@ -43,8 +43,17 @@ export {
   zerosLike,
 } from "./core/creation.ts";
 export * from "./core/ops/mod.ts";
-export { grad, type GradOf, type GradOptions, valueAndGrad, vjp } from "./core/transforms/vjp.ts";
-export { jvp } from "./core/transforms/jvp.ts";
+export {
+  type CotangentsOf,
+  grad,
+  type GradOf,
+  type GradOptions,
+  valueAndGrad,
+  vjp,
+  vjpOf,
+  type VjpOptions,
+} from "./core/transforms/vjp.ts";
+export { jvp, type JvpOptions } from "./core/transforms/jvp.ts";
 export { hessian, jacfwd, type JacobianOptions, jacrev } from "./core/transforms/jacobian.ts";
 export { customVjp } from "./core/transforms/custom_vjp.ts";
 export { fuse } from "./core/fuse.ts";

@@ -31,6 +31,7 @@ import {
   jacrev,
   jvp,
   logSumExp,
+  losses,
   matmul,
   maximum,
   mean,
@@ -54,6 +55,9 @@ import {
   transpose,
   valueAndGrad,
   vjp,
+  vjpOf,
+  where,
+  zerosLike,
 } from "../mod.ts";
 import { assertAllclose, broadcastShapesArb, floatTensorArb, type ShapeOptions } from "../testing/mod.ts";
 
@@ -194,6 +198,130 @@ describe("G3: jvp and vjp are transposes: ⟨u, J v⟩ = ⟨Jᵀu, v⟩", () => 
       }),
       { numRuns: RUNS },
     ));
+});
+
+// ------------------------------------------------- argnums and integer constants in vjp and jvp
+
+const bitsOf = (t: Tensor) => Array.from(t.toTypedArray());
+const subsetArb = fc.shuffledSubarray([0, 1, 2], { minLength: 1 });
+
+describe("vjp and jvp: argnums, hasAux, integer and bool arguments as constants", () => {
+  it("property: vjpOf's cotangents for any argnums are the matching entries of vjp's, bit for bit", () =>
+    fc.assert(
+      fc.property(caseArb(true, LARGE), subsetArb, ({ p, xs, du }, nums) => {
+        const f = (...a: Tensor[]) => run(p, a);
+        const [out, all] = vjp(f, ...xs);
+        const u = take(du, out.shape);
+        const [out2, some] = vjpOf(f, { argnums: nums })(...xs);
+        assert.deepEqual(bitsOf(out2), bitsOf(out));
+        const full = all(u);
+        const part = some(u) as unknown as Tensor[];
+        assert.deepEqual(part.map(bitsOf), nums.map((i) => bitsOf(full[i])));
+        // A number argnums gives the one tree, not a tuple.
+        assert.deepEqual(bitsOf(vjpOf(f, { argnums: nums[0] })(...xs)[1](u)), bitsOf(full[nums[0]]));
+      }),
+      { numRuns: RUNS },
+    ));
+
+  it("property: jvp with argnums equals jvp with zero tangents for the other arguments", () =>
+    fc.assert(
+      fc.property(caseArb(true, LARGE), subsetArb, ({ p, xs, vs }, nums) => {
+        const f = (...a: Tensor[]) => run(p, a);
+        const padded = xs.map((x, i) => (nums.includes(i) ? vs[i] : zerosLike(x)));
+        const [out, dAll] = jvp(f, xs, padded);
+        const [out2, dSome] = jvp(f, xs, nums.map((i) => vs[i]), { argnums: nums });
+        assert.deepEqual(bitsOf(out2), bitsOf(out));
+        // Equal as numbers (a zero tangent may add a -0 where the selected form has +0).
+        bitsOf(dSome).forEach((v, i) => assert.ok(v === bitsOf(dAll)[i], `element ${i}: ${v} vs ${bitsOf(dAll)[i]}`));
+      }),
+      { numRuns: RUNS },
+    ));
+
+  it("integer labels pass through vjp as constants; their cotangent is int32 zeros of their shape", () => {
+    const logits = f64([[2, 0, 1], [0.5, 0.5, -1]]);
+    const labels = tensor([0, 2], { dtype: "int32" });
+    const [loss, pullback] = vjp(losses.softmaxCrossEntropy, logits, labels);
+    const [dLogits, dLabels] = pullback(scalar(1, "float64"));
+    assert.deepEqual(bitsOf(dLogits), bitsOf(grad(losses.softmaxCrossEntropy)(logits, labels)));
+    assert.equal(loss.item(), losses.softmaxCrossEntropy(logits, labels).item());
+    assert.deepEqual([dLabels.dtype, dLabels.shape, dLabels.toArray()], ["int32", [2], [0, 0]]);
+    assert.deepEqual(labels.toArray(), [0, 2], "the labels are unchanged");
+  });
+
+  it("a bool mask passes through vjp and jvp as a constant", () => {
+    const mask = tensor([true, false, true], { dtype: "bool" });
+    const x = f64([1, 2, 3]);
+    const f = (m: Tensor, v: Tensor) => sum(where(m, mul(v, v), neg(v)));
+    const [, pullback] = vjp(f, mask, x);
+    const [dm, dx] = pullback(scalar(1, "float64"));
+    assert.deepEqual([dm.dtype, dm.toArray(), dx.toArray()], ["bool", [0, 0, 0], [2, -1, 6]]);
+    const [y, dy] = jvp(f, [mask, x], [mask, f64([1, 1, 1])]);
+    assert.deepEqual([y.item(), dy.item()], [1 - 2 + 9, 2 - 1 + 6]);
+    assert.equal(jvp(f, [mask, x], [f64([1, 1, 1])], { argnums: 1 })[1].item(), 7);
+  });
+
+  it("hasAux: vjpOf returns [output, pullback, aux] and jvp [output, tangent, aux], aux as plain values", () => {
+    const f = (w: Tensor, x: Tensor): [Tensor, { pred: Tensor; n: number }] => {
+      const pred = matmul(x, w);
+      return [sum(square(pred)), { pred, n: x.shape[0] }];
+    };
+    const w = f64([[1], [-1]]), x = f64([[1, 2], [3, 5]]);
+    const [y, pullback, aux] = vjpOf(f, { argnums: 0, hasAux: true })(w, x);
+    assert.equal(y.item(), 1 + 4);
+    assert.equal(aux.n, 2);
+    assert.deepEqual(aux.pred.toArray(), [[-1], [-2]]);
+    assert.deepEqual(add(aux.pred, 1).toArray(), [[0], [-1]], "aux is usable after the transform");
+    assert.deepEqual(pullback(scalar(1, "float64")).toArray(), grad((v: Tensor) => f(v, x)[0])(w).toArray());
+    const [y2, dy, aux2] = jvp(f, [w, x], [f64([[1], [0]])], { argnums: 0, hasAux: true });
+    assert.equal(y2.item(), 5);
+    assert.equal(dy.item(), 2 * (-1 * 1) + 2 * (-2 * 3)); // d/dw Σ(xw)² · e₁ = Σ 2·pred·x[:, 0]
+    assert.equal(aux2.n, 2);
+  });
+
+  it("nests: the gradient of a pullback taken with integer labels is a Hessian-vector product", () => {
+    const labels = tensor([1, 0], { dtype: "int32" });
+    const v = f64([[1, 0, -1], [0.5, 2, 0]]);
+    const logits = f64([[0.2, -0.3, 1], [1.5, 0, 0.1]]);
+    const viaVjp = grad((z: Tensor) => {
+      const [dz] = vjp(losses.softmaxCrossEntropy, z, labels)[1](scalar(1, "float64"));
+      return sum(mul(dz, v));
+    })(logits);
+    const viaJvp = jvp((z: Tensor) => grad(losses.softmaxCrossEntropy)(z, labels), [logits], [v])[1];
+    bitsOf(viaVjp).forEach((a, i) =>
+      assert.ok(Math.abs(a - bitsOf(viaJvp)[i]) <= 1e-14, `${a} vs ${bitsOf(viaJvp)[i]}`)
+    );
+  });
+
+  it("bad arguments are TransformErrors that say what was expected", () => {
+    const f = (a: Tensor, b: Tensor) => mul(a, b);
+    const x = f64([1]);
+    assert.throws(
+      // The types reject this call; an untyped caller gets the error.
+      () => (jvp as (...a: unknown[]) => unknown)(f, [x, x], [x]),
+      (e) => e instanceof TransformError && /expected 2 tangent\(s\), one per primal, got 1/.test(e.message),
+    );
+    assert.throws(
+      () => jvp(f, [x, x], [x, x], { argnums: 1 }),
+      (e) => e instanceof TransformError && /expected 1 tangent\(s\), one per argnums entry, got 2/.test(e.message),
+    );
+    assert.throws(
+      () => vjpOf(f, { argnums: 2 })(x, x),
+      (e) => e instanceof TransformError && /argnums 2 is out of range for 2 argument/.test(e.message),
+    );
+    assert.throws(
+      () => vjpOf(f as unknown as (a: Tensor, b: Tensor) => [Tensor, number], { hasAux: true })(x, x),
+      (e) => e instanceof TransformError && /must return \[output, aux\]/.test(e.message),
+    );
+    assert.throws(
+      () => jvp((a: Tensor) => [a] as unknown as [Tensor, number], [x], [x], { hasAux: true }),
+      (e) => e instanceof TransformError && /must return \[output, aux\]/.test(e.message),
+    );
+    // grad still refuses an integer argument it is asked to differentiate, and says how to leave it out.
+    assert.throws(
+      () => grad((a: Tensor) => sum(cast(a, "float64")))(tensor([1], { dtype: "int32" })),
+      (e) => e instanceof DTypeError && /leave it out of argnums/.test(e.message),
+    );
+  });
 });
 
 // ------------------------------------------------------------------- G4

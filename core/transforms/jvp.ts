@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { isFloat } from "../dtype.ts";
 import { TransformError } from "../errors.ts";
 import type { Params, Primitive } from "../primitive.ts";
 import { formatShape, shapeEqual } from "../shape.ts";
@@ -12,7 +13,7 @@ import { Tensor } from "../tensor.ts";
 import { bind, inContext, PrimalTracer, Trace, withTrace } from "../trace.ts";
 import { flatten, unflatten } from "../tree/mod.ts";
 import { zerosFor } from "../prims/zeros.ts";
-import { selectArgs } from "./args.ts";
+import { type Argnums, selectArgs } from "./args.ts";
 
 /** A value and its tangent under one `jvp`. */
 export class JvpTracer extends PrimalTracer {
@@ -63,10 +64,27 @@ export const unpackJvp = (trace: JvpTrace, leaf: unknown): [unknown, unknown] =>
   return [leaf, leaf];
 };
 
+/** Options of `jvp`. */
+export interface JvpOptions {
+  /**
+   * Which positional arguments carry tangents (default: all). `tangents`
+   * then holds one entry per selected argument, in this order; the other
+   * arguments are constants.
+   */
+  readonly argnums?: Argnums;
+  /** `f` returns `[output, aux]`; aux is passed through undifferentiated and returned third. */
+  readonly hasAux?: boolean;
+}
+
 /**
  * Evaluates `f(...primals)` and its directional derivative along `tangents`
- * (trees of the same structure, shapes and dtypes as `primals`). Returns
- * `[output, outputTangent]`, the tangent with the output's structure.
+ * (trees of the same structure, shapes and dtypes as `primals`, or as the
+ * `argnums` arguments). Returns `[output, outputTangent]`, the tangent with
+ * the output's structure; with `hasAux`, `[output, outputTangent, aux]`.
+ *
+ * Integer and bool tensors among the primals are constants, as in JAX:
+ * their tangents (same shape and dtype, e.g. the values themselves) are
+ * ignored. Leave them out with `argnums` to pass no tangent for them.
  *
  * @example
  * ```ts
@@ -76,15 +94,56 @@ export const unpackJvp = (trace: JvpTrace, leaf: unknown): [unknown, unknown] =>
  * assert.deepEqual(y.toArray(), [0]);
  * assert.deepEqual(dy.toArray(), [0]); // d/dx x·sin x = sin x + x cos x = 0 at 0
  * ```
+ *
+ * @example A tangent for the second argument only
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { jvp, mul, tensor } from "../../mod.ts";
+ * const [y, dy] = jvp(mul, [tensor([2]), tensor([5])], [tensor([1])], { argnums: 1 });
+ * assert.deepEqual([y.toArray(), dy.toArray()], [[10], [2]]);
+ * ```
  */
-export const jvp = <Args extends readonly unknown[], R>(
+export function jvp<Args extends readonly unknown[], R>(
   f: (...args: Args) => R,
   primals: Args,
   tangents: Args,
-): [R, R] => {
-  const all = Array.from({ length: primals.length }, (_, i) => i);
-  const p = selectArgs("jvp", primals, all);
-  const t = selectArgs("jvp", tangents, all);
+  opts?: { readonly hasAux?: false },
+): [R, R];
+/** Tangents for the `argnums` arguments only (one entry each, in order). */
+export function jvp<Args extends readonly unknown[], R>(
+  f: (...args: Args) => R,
+  primals: Args,
+  tangents: readonly unknown[],
+  opts: JvpOptions & { readonly argnums: Argnums; readonly hasAux?: false },
+): [R, R];
+/** With `hasAux`: `f` returns `[output, aux]`; the result is `[output, outputTangent, aux]`. */
+export function jvp<Args extends readonly unknown[], R, Aux>(
+  f: (...args: Args) => readonly [R, Aux],
+  primals: Args,
+  tangents: readonly unknown[],
+  opts: JvpOptions & { readonly hasAux: true },
+): [R, R, Aux];
+export function jvp(
+  f: (...args: never[]) => unknown,
+  primals: readonly unknown[],
+  tangents: readonly unknown[],
+  opts: JvpOptions = {},
+): unknown[] {
+  if (!Array.isArray(primals) || !Array.isArray(tangents)) {
+    throw new TransformError("jvp", "primals and tangents must be arrays (one entry per argument)");
+  }
+  const argnums = opts.argnums ?? Array.from({ length: primals.length }, (_, i) => i);
+  const nums = typeof argnums === "number" ? [argnums] : argnums;
+  if (tangents.length !== nums.length) {
+    throw new TransformError(
+      "jvp",
+      `expected ${nums.length} tangent(s), one per ${
+        opts.argnums === undefined ? "primal" : "argnums entry"
+      }, got ${tangents.length}`,
+    );
+  }
+  const p = selectArgs("jvp", primals, argnums, false);
+  const t = selectArgs("jvp", tangents, nums.map((_, i) => i), false);
   if (p.leaves.length !== t.leaves.length) {
     throw new TransformError("jvp", `primals have ${p.leaves.length} tensors but tangents have ${t.leaves.length}`);
   }
@@ -97,12 +156,24 @@ export const jvp = <Args extends readonly unknown[], R>(
       );
     }
   });
+  const hasAux = opts.hasAux ?? false;
   return withTrace((level) => new JvpTrace(level), (trace) =>
     inContext(`jvp (level ${trace.level})`, () => {
-      const inputs = p.leaves.map((x, i) => new JvpTracer(trace, x, t.leaves[i]));
-      const out = f(...(p.substitute(inputs) as unknown as Args));
+      // Integer and bool primals are constants: they enter f untraced.
+      const inputs = p.leaves.map((x, i) => (isFloat(x.dtype) ? new JvpTracer(trace, x, t.leaves[i]) : x));
+      const raw = f(...(p.substitute(inputs) as never[]));
+      if (hasAux && (!Array.isArray(raw) || raw.length !== 2)) {
+        throw new TransformError("jvp", "with hasAux, the function must return [output, aux]");
+      }
+      const [out, aux] = hasAux ? raw as [unknown, unknown] : [raw, undefined];
       const [leaves, def] = flatten(out);
       const pairs = leaves.map((l) => unpackJvp(trace, l));
-      return [unflatten(def, pairs.map((x) => x[0])) as R, unflatten(def, pairs.map((x) => x[1])) as R];
+      const result = [unflatten(def, pairs.map((x) => x[0])), unflatten(def, pairs.map((x) => x[1]))];
+      if (!hasAux) return result;
+      const [auxLeaves, auxDef] = flatten(aux);
+      return [
+        ...result,
+        unflatten(auxDef, auxLeaves.map((l) => (l instanceof JvpTracer && l.trace === trace ? l.primal : l))),
+      ];
     }));
-};
+}

@@ -134,11 +134,24 @@ export const backward = (
 /** The result of `vjp`: the output, and the function that pulls cotangents back. */
 export type VjpResult<R, G> = [R, (cotangent: R) => G];
 
+/** Options of `vjpOf`. */
+export interface VjpOptions {
+  /** Which positional arguments to pull cotangents back to (default: all). An array gives a tuple. */
+  readonly argnums?: Argnums;
+  /** `f` returns `[output, aux]`; aux is passed through undifferentiated and returned third. */
+  readonly hasAux?: boolean;
+}
+
 /**
  * Evaluates `f(...primals)` and returns `[output, pullback]`, where
  * `pullback(ct)` gives the cotangent of every argument (a tuple of trees with
  * the arguments' structure) for an output cotangent `ct` of the output's
  * structure. The pullback can be called many times.
+ *
+ * Integer and bool tensors among the arguments (labels, indices, masks) are
+ * constants, as in JAX: nothing is traced through them and their cotangents
+ * are zeros of their own dtype and shape (JAX's `float0` zeros). For a
+ * subset of the arguments, or with an auxiliary output, use `vjpOf`.
  *
  * @example
  * ```ts
@@ -149,15 +162,86 @@ export type VjpResult<R, G> = [R, (cotangent: R) => G];
  * const [da, db] = pullback(tensor([1]));
  * assert.deepEqual([da.toArray(), db.toArray()], [[3], [2]]);
  * ```
+ *
+ * @example Integer labels pass through as constants
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { losses, tensor, vjp } from "../../mod.ts";
+ * const logits = tensor([[2, 0, 1]]), labels = tensor([0], { dtype: "int32" });
+ * const [loss, pullback] = vjp(losses.softmaxCrossEntropy, logits, labels);
+ * const [dLogits, dLabels] = pullback(tensor(1));
+ * assert.deepEqual(dLogits.shape, [1, 3]);
+ * assert.ok(loss.item() > 0);
+ * assert.deepEqual([dLabels.dtype, dLabels.toArray()], ["int32", [0]]);
+ * ```
  */
 export const vjp = <Args extends readonly unknown[], R>(
   f: (...args: Args) => R,
   ...primals: Args
 ): VjpResult<R, Args> => {
   const all = Array.from({ length: primals.length }, (_, i) => i);
-  const [out, pullback] = vjpWith("vjp", f as unknown as (...a: never[]) => R, primals, all);
+  const [out, pullback] = vjpWith("vjp", f as unknown as (...a: never[]) => R, primals, all, undefined, true);
   return [out, (ct: R) => pullback(ct) as unknown as Args];
 };
+
+/** The cotangents `vjpOf` returns for argnums N of arguments A: one tree for a number, a tuple for an array. */
+export type CotangentsOf<A extends readonly unknown[], N> = N extends number ? A[N]
+  : { -readonly [K in keyof N]: N[K] extends number ? A[N[K]] : never };
+
+/**
+ * `vjp` with options, curried like `grad`: `vjpOf(f, { argnums, hasAux })`
+ * returns a function of `f`'s arguments giving `[output, pullback]` (with
+ * `hasAux`, `[output, pullback, aux]`, as JAX's `vjp(…, has_aux=True)`).
+ * Only the `argnums` arguments are traced; the pullback returns their
+ * cotangents (one tree for a number, a tuple for an array). Integer and bool
+ * tensors are constants, as in `vjp`.
+ *
+ * @example Pull back to the parameters only, with an auxiliary output
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { matmul, sum, tensor, type Tensor, vjpOf } from "../../mod.ts";
+ * const f = (w: Tensor, x: Tensor): [Tensor, number] => [sum(matmul(x, w)), x.shape[0]];
+ * const [y, pullback, rows] = vjpOf(f, { argnums: 0, hasAux: true })(tensor([[1], [2]]), tensor([[3, 4]]));
+ * assert.equal(y.item(), 11);
+ * assert.equal(rows, 1);
+ * assert.deepEqual(pullback(tensor(1)).toArray(), [[3], [4]]);
+ * ```
+ */
+export function vjpOf<A extends readonly unknown[], R, const N extends Argnums = 0>(
+  f: (...args: A) => R,
+  opts?: VjpOptions & { readonly argnums?: N; readonly hasAux?: false },
+): (...args: A) => [R, (cotangent: R) => CotangentsOf<A, N>];
+/** With `hasAux`: `f` returns `[output, aux]`; the result is `[output, pullback, aux]`. */
+export function vjpOf<A extends readonly unknown[], R, Aux, const N extends Argnums = 0>(
+  f: (...args: A) => readonly [R, Aux],
+  opts: VjpOptions & { readonly argnums?: N; readonly hasAux: true },
+): (...args: A) => [R, (cotangent: R) => CotangentsOf<A, N>, Aux];
+export function vjpOf(
+  f: (...args: never[]) => unknown,
+  opts: VjpOptions = {},
+): (...args: readonly unknown[]) => unknown[] {
+  const hasAux = opts.hasAux ?? false;
+  return (...args) => {
+    let aux: unknown;
+    const [out, pullback] = vjpWith(
+      "vjpOf",
+      hasAux
+        ? (...a: never[]) => {
+          const r = f(...a);
+          if (!Array.isArray(r) || r.length !== 2) {
+            throw new TransformError("vjpOf", "with hasAux, the function must return [output, aux]");
+          }
+          return r;
+        }
+        : f,
+      args,
+      opts.argnums ?? 0,
+      hasAux ? (x) => (aux = x) : undefined,
+      true,
+    );
+    return hasAux ? [out, pullback, aux] : [out, pullback];
+  };
+}
 
 /**
  * Shared by `vjp`, `grad`, `jacrev`: traces `f` with the `argnums` arguments
@@ -169,8 +253,11 @@ export const vjpWith = <R>(
   args: readonly unknown[],
   argnums: Argnums,
   auxOut?: (aux: unknown) => void,
+  intConstants = false,
 ): [R, (ct: unknown) => unknown] => {
-  const sel = selectArgs(kind, args, argnums);
+  const sel = selectArgs(kind, args, argnums, !intConstants);
+  // Integer and bool leaves (allowed when intConstants) are not traced: they enter f as they are.
+  const traced = sel.leaves.map((x) => isFloat(x.dtype));
   let trace!: VjpTrace;
   let inputNodes!: TapeNode[];
   let outDef!: TreeDef;
@@ -180,8 +267,8 @@ export const vjpWith = <R>(
     (t) =>
       inContext(`${kind} (level ${t.level}, forward pass)`, () => {
         trace = t;
-        const inputs = sel.leaves.map((x) => t.input(x));
-        inputNodes = inputs.map((x) => x.node);
+        const inputs = sel.leaves.map((x, i) => (traced[i] ? t.input(x) : x));
+        inputNodes = inputs.flatMap((x) => (x instanceof VjpTracer ? [x.node] : []));
         const raw = (f as (...a: unknown[]) => unknown)(...sel.substitute(inputs));
         // With aux, `f` returned [y, aux]: aux leaves leave this trace as plain values too.
         const [y, aux] = auxOut === undefined ? [raw as R, undefined] : (raw as [R, unknown]);
@@ -213,7 +300,8 @@ export const vjpWith = <R>(
       }
     });
     const grads = backward(trace, outNodes, ctLeaves as Tensor[], inputNodes);
-    return sel.rebuild(grads.map((g, i) => g ?? zerosFor(sel.leaves[i])));
+    let next = 0;
+    return sel.rebuild(sel.leaves.map((x, i) => (traced[i] ? grads[next++] : null) ?? zerosFor(x)));
   };
   return [out, pullback];
 };
