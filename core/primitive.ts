@@ -32,6 +32,19 @@ export interface Primitive<P extends Params = Params> {
   impl(backend: Backend, inputs: readonly ConcreteTensor[], params: P, out: Aval): Buf;
   /** The output's tangent from the inputs' tangents (`null`: zero). */
   jvp(primals: readonly Tensor[], tangents: readonly (Tensor | null)[], out: Tensor, params: P): Tensor | null;
+  /**
+   * The batching rule (for `vmap`): applies the primitive to inputs that
+   * carry an extra batch axis — `dims[i]` is input i's batch axis, or `null`
+   * when it is not batched (at least one is) — and returns the output with
+   * its batch axis (`null`: the output does not depend on the batch). `size`
+   * is the batch size.
+   */
+  batch(
+    args: readonly Tensor[],
+    dims: readonly (number | null)[],
+    params: P,
+    size: number,
+  ): readonly [Tensor, number | null];
   /** The inputs' cotangents from the output's cotangent `g`. */
   vjp(
     g: Tensor,

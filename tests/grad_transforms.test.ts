@@ -45,6 +45,7 @@ import {
   sin,
   slice,
   square,
+  stack,
   stopGradient,
   sub,
   sum,
@@ -56,6 +57,7 @@ import {
   valueAndGrad,
   vjp,
   vjpOf,
+  vmap,
   where,
   zerosLike,
 } from "../mod.ts";
@@ -322,6 +324,67 @@ describe("vjp and jvp: argnums, hasAux, integer and bool arguments as constants"
       (e) => e instanceof DTypeError && /leave it out of argnums/.test(e.message),
     );
   });
+});
+
+// ------------------------------------------------------------------- vmap
+
+/** The case's inputs rotated by `by` places: another valid example of the same shapes. */
+const rotated = (t: Tensor, by: number): Tensor => {
+  const d = t.toTypedArray() as Float64Array;
+  const n = d.length, k = by % Math.max(n, 1);
+  return tensor(Float64Array.from({ length: n }, (_, i) => d[(i + k) % n]), { shape: t.shape, dtype: "float64" });
+};
+
+const exactly = (got: Tensor, want: Tensor, what: string) => {
+  assert.deepEqual(got.shape, want.shape, `${what}: shape`);
+  const a = got.toTypedArray(), b = want.toTypedArray();
+  a.forEach((x, i) =>
+    assert.ok(x === b[i] || (Number.isNaN(x) && Number.isNaN(b[i])), `${what}: ${x} vs ${b[i]} at ${i}`)
+  );
+};
+
+describe("vmap on random compositions equals the loop over examples", () => {
+  const batchArb = fc.tuple(
+    caseArb(true, LARGE),
+    fc.integer({ min: 1, max: 3 }),
+    fc.array(fc.nat(), { minLength: 3, maxLength: 3 }),
+  ).map(([c, size, picks]) => {
+    const axes = c.xs.map((x, i) => (picks[i] % (x.ndim + 2)) - 1); // −1: shared
+    if (axes.every((a) => a < 0)) axes[0] = 0;
+    const examples = Array.from({ length: size }, (_, b) => c.xs.map((x, i) => (axes[i] < 0 ? x : rotated(x, b))));
+    const batched = c.xs.map((x, i) => (axes[i] < 0 ? x : stack(examples.map((e) => e[i]), axes[i])));
+    return { ...c, axes: axes.map((a) => (a < 0 ? null : a)), examples, batched };
+  });
+
+  it("property: vmap(f) equals stacking f of each example, bit for bit", () =>
+    fc.assert(
+      fc.property(batchArb, ({ p, axes, examples, batched }) => {
+        const f = (...a: Tensor[]) => run(p, a);
+        exactly(vmap(f, { inAxes: axes })(...batched), stack(examples.map((e) => f(...e))), "vmap");
+      }),
+      { numRuns: RUNS },
+    ));
+
+  it("property: vmap(grad) equals the loop of grad, and jvp through vmap equals vmap of jvp", () =>
+    fc.assert(
+      fc.property(batchArb, ({ p, axes, examples, batched }) => {
+        const loss = (...a: Tensor[]) => sum(run(p, a));
+        const g = vmap(grad(loss, { argnums: [0, 1, 2] }), { inAxes: axes })(...batched);
+        const loop = examples.map((e) => grad(loss, { argnums: [0, 1, 2] })(...e));
+        // A shared input's gradient is per example too (outAxes 0): row b is example b's.
+        g.forEach((gi, i) => exactly(gi, stack(loop.map((l) => l[i])), `vmap(grad) of input ${i}`));
+        const i0 = axes.findIndex((a) => a !== null);
+        const f = (...a: Tensor[]) => run(p, a);
+        const dirs = batched.map((b, i) => (i === i0 ? mul(b, 0.5) : zerosLike(b)));
+        const [, viaJvp] = jvp(vmap(f, { inAxes: axes }), batched, dirs);
+        const perExample = vmap((...a: Tensor[]) => {
+          const half = a.map((x, i) => (i === i0 ? mul(x, 0.5) : zerosLike(x)));
+          return jvp(f, a, half)[1];
+        }, { inAxes: axes })(...batched);
+        exactly(viaJvp, perExample, "jvp of vmap vs vmap of jvp");
+      }),
+      { numRuns: RUNS },
+    ));
 });
 
 // ------------------------------------------------------------------- G4

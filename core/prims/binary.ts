@@ -12,6 +12,7 @@ import type { Backend, BinaryOp } from "../../backends/backend.ts";
 import type { DType } from "../dtype.ts";
 import { DTypeError } from "../errors.ts";
 import { definePrimitive, type Primitive } from "../primitive.ts";
+import { elementwiseBatch } from "./batching.ts";
 import { broadcastShapes, broadcastStrides, contiguousStrides, type Shape, shapeEqual } from "../shape.ts";
 import type { Aval, ConcreteTensor, Tensor } from "../tensor.ts";
 import { bind } from "../trace.ts";
@@ -55,18 +56,29 @@ const arith = (
   name: BinaryOp,
   kind: Kind,
   rules: Pick<Primitive, "jvp" | "vjp">,
-): Primitive =>
-  definePrimitive({ name, abstractEval: (xs) => evalBinary(name, kind, xs), impl: runBinary(name), ...rules });
-
-/** A primitive with zero derivative (comparisons, logical ops). */
-const noGrad = (name: BinaryOp, kind: Kind): Primitive =>
-  definePrimitive({
+): Primitive => {
+  const p: Primitive = definePrimitive({
     name,
     abstractEval: (xs) => evalBinary(name, kind, xs),
     impl: runBinary(name),
+    batch: elementwiseBatch(() => p),
+    ...rules,
+  });
+  return p;
+};
+
+/** A primitive with zero derivative (comparisons, logical ops). */
+const noGrad = (name: BinaryOp, kind: Kind): Primitive => {
+  const p: Primitive = definePrimitive({
+    name,
+    abstractEval: (xs) => evalBinary(name, kind, xs),
+    impl: runBinary(name),
+    batch: elementwiseBatch(() => p),
     jvp: () => null,
     vjp: () => [null, null],
   });
+  return p;
+};
 
 const addT = (x: Tensor | null, y: Tensor | null): Tensor | null => (x === null ? y : y === null ? x : add(x, y));
 
@@ -186,6 +198,7 @@ const whereP: Primitive = definePrimitive({
   },
   impl: (be, inputs, _p, out) =>
     be.where(inputs[0].buf, inputs[1].buf, inputs[2].buf, layoutOf(inputs, out.shape), out.dtype),
+  batch: elementwiseBatch(() => whereP),
   // d where(c, a, b) = where(c, da, db)
   jvp: ([c], [, da, db], out) => {
     if (da === null && db === null) return null;

@@ -8,6 +8,7 @@
  * @module
  */
 import { definePrimitive, type Primitive } from "../primitive.ts";
+import { shiftAxis } from "./batching.ts";
 import { normalizeAxis } from "../shape.ts";
 import type { Tensor } from "../tensor.ts";
 import { bind } from "../trace.ts";
@@ -28,6 +29,7 @@ const cumsumP: Primitive<CumsumParams> = definePrimitive({
     return x;
   },
   impl: (b, [x], { axis, reverse }) => b.cumsum(x.buf, x.shape, axis, reverse, x.dtype),
+  batch: ([x], [d], p) => [bind(cumsumP, [x], { ...p, axis: shiftAxis(p.axis, d!) }), d],
   // linear: d cumsum(x) = cumsum(dx); the transpose sums from the other end
   jvp: (_, [dx], _o, p) => (dx === null ? null : bind(cumsumP, [dx], p)),
   vjp: (g, _x, _o, { axis, reverse }) => [bind(cumsumP, [g], { axis, reverse: !reverse })],
@@ -76,6 +78,7 @@ const argsortP: Primitive<ArgsortParams> = definePrimitive({
     return { shape: x.shape, dtype: "int32" };
   },
   impl: (b, [x], { axis, descending }) => b.argsort(x.buf, x.shape, axis, descending, x.dtype),
+  batch: ([x], [d], p) => [bind(argsortP, [x], { ...p, axis: shiftAxis(p.axis, d!) }), d],
   jvp: () => null,
   vjp: () => [null],
 });

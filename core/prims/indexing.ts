@@ -7,7 +7,11 @@ import { DTypeError, ShapeError, ValueError } from "../errors.ts";
 import { definePrimitive, type Primitive } from "../primitive.ts";
 import { formatShape, normalizeAxis, type Shape } from "../shape.ts";
 import type { ConcreteTensor, Tensor } from "../tensor.ts";
-import { bind } from "../trace.ts";
+import { bind, Tracer } from "../trace.ts";
+import { arange } from "../creation.ts";
+import { add, less, mul, where } from "./binary.ts";
+import { type BatchDim, loopBatch, moveToFront } from "./batching.ts";
+import { broadcastTo, reshape, transpose } from "./shape.ts";
 
 interface AxisParams {
   readonly axis: number;
@@ -35,6 +39,29 @@ const requireIndices = (op: string, idx: { dtype: string }): void => {
   if (idx.dtype !== "int32") throw new DTypeError(op, `indices have dtype ${idx.dtype}; expected int32`);
 };
 
+/** `x0` (batched at 0) with its batch axis moved to just before per-example axis `axis`. */
+const batchBeside = (x0: Tensor, axis: number): Tensor => {
+  if (axis === 0) return x0;
+  const rest = Array.from({ length: x0.ndim - 1 }, (_, i) => i + 1);
+  return transpose(x0, [...rest.slice(0, axis), 0, ...rest.slice(axis)]);
+};
+
+/**
+ * Per-example indices `idx0` `[B, …]` into an axis of size `d`, range-checked
+ * (as the primitive checks them) and turned into indices into the `B·d` rows
+ * of all examples side by side: `b·d + (i mod d)`. `null` when the indices
+ * are symbolic (inside `trace`), where they cannot be checked before they
+ * are combined; the caller then loops over the examples.
+ */
+const combinedIndices = (op: string, idx0: Tensor, d: BatchDim & number, size: number): Tensor | null => {
+  if (idx0 instanceof Tracer) return null;
+  requireIndices(op, idx0);
+  indicesFor(op, idx0.concrete(), d);
+  const wrapped = where(less(idx0, 0), add(idx0, d), idx0);
+  const offsets = reshape(mul(arange(size, { dtype: "int32" }), d), [size, ...idx0.shape.slice(1).map(() => 1)]);
+  return add(wrapped, offsets);
+};
+
 const gatherP: Primitive<AxisParams> = definePrimitive({
   name: "gather",
   abstractEval: ([x, idx], { axis }) => {
@@ -44,6 +71,22 @@ const gatherP: Primitive<AxisParams> = definePrimitive({
   impl: (b, [x, idx], { axis }) =>
     b.gather(x.buf, x.shape, indicesFor("gather", idx, x.shape[axis]), idx.shape, axis, x.dtype),
   // linear in x: d take(x, i) = take(dx, i); the transpose scatters back
+  batch: ([x, idx], [dx, di], { axis }, size) => {
+    if (di === null) return [bind(gatherP, [moveToFront(x, dx!), idx], { axis: axis + 1 }), 0];
+    // only the indices are batched: their batch axis lands where the indices go
+    if (dx === null) return [bind(gatherP, [x, idx], { axis }), axis + di];
+    const x0 = moveToFront(x, dx), idx0 = moveToFront(idx, di);
+    const d = x0.shape[axis + 1];
+    const flat = combinedIndices("gather", idx0, d, size);
+    if (flat === null) return loopBatch(gatherP, [x, idx], [dx, di], { axis }, size);
+    // [B, …, d, …] → […, B·d, …]: example b's row i is row b·d + i
+    const merged = reshape(batchBeside(x0, axis), [
+      ...x0.shape.slice(1, axis + 1),
+      size * d,
+      ...x0.shape.slice(axis + 2),
+    ]);
+    return [bind(gatherP, [merged, flat], { axis }), axis];
+  },
   jvp: ([, idx], [dx], _o, p) => (dx === null ? null : bind(gatherP, [dx, idx], p)),
   vjp: (g, [x, idx], _o, { axis }) => [bind(scatterAddP, [g, idx], { axis, shape: x.shape }), null],
 });
@@ -69,6 +112,19 @@ const scatterAddP: Primitive<ScatterParams> = definePrimitive({
   },
   impl: (b, [upd, idx], { axis, shape }) =>
     b.scatterAdd(upd.buf, indicesFor("scatterAdd", idx, shape[axis]), idx.shape, shape, axis, upd.dtype),
+  batch: ([upd, idx], [du, di], { axis, shape }, size) => {
+    if (di === null) {
+      return [bind(scatterAddP, [moveToFront(upd, du!), idx], { axis: axis + 1, shape: [size, ...shape] }), 0];
+    }
+    const idx0 = moveToFront(idx, di);
+    const d = shape[axis];
+    const flat = combinedIndices("scatterAdd", idx0, d, size);
+    if (flat === null) return loopBatch(scatterAddP, [upd, idx], [du, di], { axis, shape }, size);
+    const upd0 = du === null ? broadcastTo(upd, [size, ...upd.shape]) : moveToFront(upd, du);
+    const merged = [...shape.slice(0, axis), size * d, ...shape.slice(axis + 1)];
+    const y = bind(scatterAddP, [batchBeside(upd0, axis), flat], { axis, shape: merged });
+    return [reshape(y, [...shape.slice(0, axis), size, d, ...shape.slice(axis + 1)]), axis];
+  },
   jvp: ([, idx], [du], _o, p) => (du === null ? null : bind(scatterAddP, [du, idx], p)),
   vjp: (g, [, idx], _o, { axis }) => [bind(gatherP, [g, idx], { axis }), null],
 });

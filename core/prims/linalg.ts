@@ -12,6 +12,7 @@ import type { Aval, ConcreteTensor, Tensor } from "../tensor.ts";
 import { bind } from "../trace.ts";
 import { add } from "./binary.ts";
 import { requireFloat } from "./checks.ts";
+import { moveToFront } from "./batching.ts";
 import { reshape, sumToShape } from "./shape.ts";
 import type { Backend, Buf } from "../../backends/backend.ts";
 
@@ -50,6 +51,21 @@ const matmulP: Primitive<MatmulParams> = definePrimitive({
     return { shape: [...batch, m, n], dtype: a.dtype };
   },
   impl: (be, [a, b], { transA, transB }, out) => runGemm(be, a, b, transA, transB, out.shape),
+  // The batch axis becomes the first batch dimension of the product; per-example batch
+  // dimensions are padded with size-1 axes so that the operands' batch dimensions line up.
+  batch: (args, dims, p) => {
+    const rank = Math.max(...args.map((a, i) => a.ndim - (dims[i] === null ? 0 : 1)));
+    const ops = args.map((a, i) => {
+      const d = dims[i];
+      if (d === null) return a;
+      const front = moveToFront(a, d);
+      const per = front.shape.slice(1);
+      return per.length === rank
+        ? front
+        : reshape(front, [front.shape[0], ...Array(rank - per.length).fill(1), ...per]);
+    });
+    return [bind(matmulP, ops, p), 0];
+  },
   // bilinear: d(AB) = dA·B + A·dB
   jvp: ([a, b], [da, db], _o, p) => {
     const l = da === null ? null : bind(matmulP, [da, b], p);

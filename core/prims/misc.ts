@@ -12,6 +12,7 @@ const castP: Primitive<{ dtype: DType }> = definePrimitive({
   name: "cast",
   abstractEval: ([x], { dtype }) => ({ shape: x.shape, dtype }),
   impl: (b, [x], { dtype }) => (x.dtype === dtype ? x.buf : b.cast(x.buf, x.dtype, dtype)),
+  batch: ([x], [d], p) => [bind(castP, [x], p), d],
   // Between float dtypes the cast is the identity up to rounding; into or out
   // of integers it is piecewise constant.
   jvp: ([x], [dx], _o, { dtype }) => (dx !== null && isFloat(x.dtype) && isFloat(dtype) ? cast(dx, dtype) : null),
@@ -39,6 +40,7 @@ const stopGradientP: Primitive = definePrimitive({
   name: "stopGradient",
   abstractEval: ([x]) => x,
   impl: (_b, [x]) => x.buf,
+  batch: ([x], [d]) => [bind(stopGradientP, [x], {}), d],
   jvp: () => null,
   vjp: () => [null],
 });

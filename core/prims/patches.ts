@@ -20,6 +20,7 @@ import { checkShape, formatShape, type Shape } from "../shape.ts";
 import type { Tensor } from "../tensor.ts";
 import { bind } from "../trace.ts";
 import { requireNumeric } from "./checks.ts";
+import { moveToFront } from "./batching.ts";
 import { reshape } from "./shape.ts";
 
 /** A size per spatial axis `[height, width]`, or one number for both. */
@@ -191,6 +192,13 @@ const extractP: Primitive<ExtractParams> = definePrimitive({
   },
   impl: (b, [x], p, out) =>
     b.extractPatches(x.buf, layoutOf(x.shape, [out.shape[1], out.shape[2]], p), p.padValue, x.dtype),
+  // The batch folds into the images' own leading axis: [B, N, H, W, C] → [B·N, H, W, C].
+  batch: ([x], [d], p) => {
+    const front = moveToFront(x, d!);
+    const [n0, n1, ...hwc] = front.shape;
+    const y = bind(extractP, [reshape(front, [n0 * n1, ...hwc])], p);
+    return [reshape(y, [n0, n1, ...y.shape.slice(1)]), 0];
+  },
   // linear: d patches(x) = patches(dx), with 0 in the padding (the pad value is a constant)
   jvp: (_, [dx], _o, p) => (dx === null ? null : bind(extractP, [dx], { ...geometryOf(p), padValue: 0 })),
   vjp: (g, [x], _o, p) => [bind(foldP, [g], { ...geometryOf(p), shape: x.shape })],
@@ -204,6 +212,13 @@ const foldP: Primitive<FoldParams> = definePrimitive({
     return { shape: p.shape, dtype: x.dtype };
   },
   impl: (b, [x], p) => b.foldPatches(x.buf, layoutOf(p.shape, [x.shape[1], x.shape[2]], p), x.dtype),
+  batch: ([x], [d], p) => {
+    const front = moveToFront(x, d!);
+    const [n0, n1, ...rest] = front.shape;
+    const [, ...hwc] = p.shape;
+    const y = bind(foldP, [reshape(front, [n0 * n1, ...rest])], { ...p, shape: [n0 * n1, ...hwc] });
+    return [reshape(y, [n0, n1, ...hwc]), 0];
+  },
   // linear: d fold(p) = fold(dp); its transpose reads the patches again (0 in the padding)
   jvp: (_, [dx], _o, p) => (dx === null ? null : bind(foldP, [dx], p)),
   vjp: (g, _x, _o, p) => [bind(extractP, [g], { ...geometryOf(p), padValue: 0 })],

@@ -7,6 +7,7 @@
 import type { ReduceOp } from "../../backends/backend.ts";
 import { ShapeError } from "../errors.ts";
 import { definePrimitive, type Primitive } from "../primitive.ts";
+import { moveToFront } from "./batching.ts";
 import { formatShape, normalizeAxes, normalizeAxis, type Shape } from "../shape.ts";
 import type { Aval, Tensor } from "../tensor.ts";
 import { bind } from "../trace.ts";
@@ -36,13 +37,30 @@ const evalReduce = (name: string) => ([x]: readonly Aval[], { axes }: AxesParams
   return { shape: keptShape(x.shape, axes), dtype: x.dtype };
 };
 
-const reducer = (name: ReduceOp, rules: Pick<Primitive<AxesParams>, "jvp" | "vjp">): Primitive<AxesParams> =>
-  definePrimitive({
+/**
+ * The batching rule of a reduction. The batch axis goes first, so that each
+ * example's elements keep the layout they have unbatched and the kernel adds
+ * them in the same order: a batched sum is bit-identical to the sums of the
+ * examples (with the batch axis among the reduced ones, the kernel's order
+ * can differ in the last bit).
+ */
+const reduceBatch =
+  (prim: () => Primitive<AxesParams>) =>
+  ([x]: readonly Tensor[], [d]: readonly (number | null)[], { axes }: AxesParams): readonly [Tensor, number] => [
+    bind(prim(), [moveToFront(x, d!)], { axes: axes.map((a) => a + 1) }),
+    0,
+  ];
+
+const reducer = (name: ReduceOp, rules: Pick<Primitive<AxesParams>, "jvp" | "vjp">): Primitive<AxesParams> => {
+  const p: Primitive<AxesParams> = definePrimitive({
     name,
     abstractEval: evalReduce(name),
     impl: (b, [x], { axes }) => b.reduce(name, x.buf, x.shape, axes, x.dtype),
+    batch: reduceBatch(() => p),
     ...rules,
   });
+  return p;
+};
 
 const sumP = reducer("sum", {
   // linear: d Σx = Σ dx; the transpose broadcasts g back
@@ -100,8 +118,8 @@ const prodP: Primitive<AxesParams> = reducer("prod", {
   vjp: (g, [x], _o, { axes }) => vjp((y: Tensor) => prodTree(y, axes), x)[1](g),
 });
 
-const argReducer = (name: "argmax" | "argmin"): Primitive<AxesParams> =>
-  definePrimitive({
+const argReducer = (name: "argmax" | "argmin"): Primitive<AxesParams> => {
+  const p: Primitive<AxesParams> = definePrimitive({
     name,
     abstractEval: ([x], { axes }) => {
       requireNumeric(name, x);
@@ -111,9 +129,12 @@ const argReducer = (name: "argmax" | "argmin"): Primitive<AxesParams> =>
       return { shape: keptShape(x.shape, axes), dtype: "int32" };
     },
     impl: (b, [x], { axes }) => b.reduce(name, x.buf, x.shape, axes, x.dtype),
+    batch: reduceBatch(() => p),
     jvp: () => null,
     vjp: () => [null],
   });
+  return p;
+};
 
 const argmaxP = argReducer("argmax");
 const argminP = argReducer("argmin");

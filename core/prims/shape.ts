@@ -12,6 +12,7 @@ import { definePrimitive, type Primitive } from "../primitive.ts";
 import { checkShape, formatShape, normalizeAxis, type Shape, shapeEqual, sizeOf, stridesOf } from "../shape.ts";
 import type { Tensor } from "../tensor.ts";
 import { bind } from "../trace.ts";
+import { batchedAtFront, moveToFront, shiftAxis } from "./batching.ts";
 import { sum } from "./reduce.ts";
 import { zerosFor } from "./zeros.ts";
 
@@ -23,6 +24,8 @@ const reshapeP: Primitive<{ shape: Shape }> = definePrimitive({
   abstractEval: ([x], { shape }) => ({ shape, dtype: x.dtype }),
   // Storage is immutable and row-major, so a reshape shares it.
   impl: (_b, [x]) => x.buf,
+  // the batch axis first, then the per-example shape
+  batch: ([x], [d], { shape }) => [bind(reshapeP, [moveToFront(x, d!)], { shape: [x.shape[d!], ...shape] }), 0],
   jvp: (_, [dx], _o, { shape }) => (dx === null ? null : reshape(dx, shape)),
   vjp: (g, [x]) => [reshape(g, x.shape)],
 });
@@ -77,6 +80,8 @@ const transposeP: Primitive<{ perm: readonly number[] }> = definePrimitive({
     const st = stridesOf(x.shape);
     return b.copyStrided(x.buf, { shape: out.shape, strides: perm.map((p) => st[p]), offset: 0 }, x.dtype);
   },
+  // the batch axis stays first; the per-example axes are permuted behind it
+  batch: ([x], [d], { perm }) => [bind(transposeP, [moveToFront(x, d!)], { perm: [0, ...perm.map((p) => p + 1)] }), 0],
   jvp: (_, [dx], _o, { perm }) => (dx === null ? null : transpose(dx, perm)),
   vjp: (g, _x, _o, { perm }) => [transpose(g, inversePerm(perm))],
 });
@@ -122,6 +127,7 @@ const flipP: Primitive<{ axes: readonly number[] }> = definePrimitive({
     const strides = st.map((s, i) => (axes.includes(i) ? -s : s));
     return b.copyStrided(x.buf, { shape: x.shape, strides, offset }, x.dtype);
   },
+  batch: ([x], [d], { axes }) => [bind(flipP, [x], { axes: axes.map((a) => shiftAxis(a, d!)) }), d],
   // linear and its own transpose: d flip(x) = flip(dx)
   jvp: (_, [dx], _o, p) => (dx === null ? null : bind(flipP, [dx], p)),
   vjp: (g, _x, _o, p) => [bind(flipP, [g], p)],
@@ -159,6 +165,14 @@ const broadcastToP: Primitive<{ shape: Shape }> = definePrimitive({
     const off = shape.length - x.shape.length;
     const strides = shape.map((_, i) => (i < off || x.shape[i - off] === 1 ? 0 : st[i - off]));
     return b.copyStrided(x.buf, { shape, strides, offset: 0 }, x.dtype);
+  },
+  // per-example broadcasting aligns trailing axes: size-1 axes go between the batch axis and the rest
+  batch: ([x], [d], { shape }) => {
+    const front = moveToFront(x, d!);
+    const per = front.shape.slice(1);
+    const n = front.shape[0];
+    const padded = reshape(front, [n, ...Array(shape.length - per.length).fill(1), ...per]);
+    return [broadcastTo(padded, [n, ...shape]), 0];
   },
   jvp: (_, [dx], _o, { shape }) => (dx === null ? null : broadcastTo(dx, shape)),
   vjp: (g, [x]) => [sumToShape(g, x.shape)],
@@ -220,6 +234,13 @@ const sliceP: Primitive<SliceParams> = definePrimitive({
     const st = stridesOf(x.shape);
     const offset = starts.reduce((acc, s, i) => acc + s * st[i], 0);
     return b.copyStrided(x.buf, { shape, strides: st.map((s, i) => s * steps[i]), offset }, x.dtype);
+  },
+  batch: ([x], [d], { starts, steps, shape }) => {
+    const front = moveToFront(x, d!);
+    return [
+      bind(sliceP, [front], { starts: [0, ...starts], steps: [1, ...steps], shape: [front.shape[0], ...shape] }),
+      0,
+    ];
   },
   jvp: (_, [dx], _o, p) => (dx === null ? null : bind(sliceP, [dx], p)),
   // The transpose of a strided slice is a pad with interior zeros.
@@ -317,6 +338,10 @@ const padP: Primitive<PadParams> = definePrimitive({
     dtype: x.dtype,
   }),
   impl: (b, [x], { lo, hi, interior, value }) => b.pad(x.buf, x.shape, lo, hi, interior, value, x.dtype),
+  batch: ([x], [d], { lo, hi, interior, value }) => [
+    padP_(moveToFront(x, d!), [0, ...lo], [0, ...hi], [0, ...interior], value),
+    0,
+  ],
   jvp: (_, [dx], _o, p) => (dx === null ? null : padP_(dx, p.lo, p.hi, p.interior, 0)),
   // The transpose of padding is the strided slice that picks the original elements.
   vjp: (g, [x], _o, { lo, interior }) => {
@@ -382,6 +407,11 @@ const concatP: Primitive<{ axis: number }> = definePrimitive({
     return { shape, dtype: first.dtype };
   },
   impl: (b, xs, { axis }) => b.concat(xs.map((x) => x.buf), xs.map((x) => x.shape), axis, xs[0].dtype),
+  // every part needs the batch axis (an unbatched part is repeated), at the front
+  batch: (xs, dims, { axis }, size) => [
+    bind(concatP, xs.map((x, i) => batchedAtFront(x, dims[i], size)), { axis: axis + 1 }),
+    0,
+  ],
   jvp: (xs, dxs, _o, { axis }) =>
     dxs.every((d) => d === null) ? null : bind(concatP, dxs.map((d, i) => d ?? zerosFor(xs[i])), { axis }),
   vjp: (g, xs, _o, { axis }, needs) => {

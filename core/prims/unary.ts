@@ -26,16 +26,20 @@ const check = (name: string, kind: Kind, x: Aval): void => {
 };
 
 /** The shape rule and kernel call every unary primitive shares; only the derivative rules differ. */
-const unary = (name: UnaryOp, kind: Kind, rules: Pick<Primitive, "jvp" | "vjp">): Primitive =>
-  definePrimitive({
+const unary = (name: UnaryOp, kind: Kind, rules: Pick<Primitive, "jvp" | "vjp">): Primitive => {
+  const p: Primitive = definePrimitive({
     name,
     abstractEval: ([x]) => {
       check(name, kind, x);
       return x;
     },
     impl: (b, [x]) => b.unary(name, x.buf, x.dtype),
+    // elementwise: the batch axis stays where it is
+    batch: ([x], [d]) => [bind(p, [x], {}), d],
     ...rules,
   });
+  return p;
+};
 
 /** A unary primitive whose derivative is `dy = deriv(x, y) · dx`. */
 const smooth = (name: UnaryOp, deriv: (x: Tensor, y: Tensor) => Tensor, kind: Kind = "float"): Primitive =>

@@ -65,6 +65,10 @@ export const customVjp = <A extends readonly unknown[], Res>(
     impl: () => {
       throw new TransformError("customVjp", "internal: the custom rule node is never evaluated");
     },
+    // A tape record, never bound: vmap batches the fwd and bwd functions themselves.
+    batch: () => {
+      throw new TransformError("customVjp", "internal: the custom rule node is never batched");
+    },
     jvp: () => null,
     vjp: (g) => {
       const cts = bwd(res, g);
