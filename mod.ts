@@ -57,6 +57,7 @@ export { jvp, type JvpOptions } from "./core/transforms/jvp.ts";
 export { hessian, jacfwd, type JacobianOptions, jacrev } from "./core/transforms/jacobian.ts";
 export { customVjp } from "./core/transforms/custom_vjp.ts";
 export { type AxisSpec, vmap, type VmapOptions } from "./core/transforms/vmap.ts";
+export { linearize } from "./core/transforms/linearize.ts";
 export { fuse } from "./core/fuse.ts";
 export { dispose, keep, tidy } from "./core/memory.ts";
 export { evalGraph, type Graph, type GraphConst, type GraphNode, trace, type Var } from "./core/transforms/graph.ts";

@@ -30,6 +30,7 @@ import {
   jacfwd,
   jacrev,
   jvp,
+  linearize,
   logSumExp,
   losses,
   matmul,
@@ -385,6 +386,33 @@ describe("vmap on random compositions equals the loop over examples", () => {
       }),
       { numRuns: RUNS },
     ));
+});
+
+describe("linearize", () => {
+  it("property: the linear map equals jvp at the same point, bit for bit, and f runs once", () =>
+    fc.assert(
+      fc.property(caseArb(true, LARGE), pools, ({ p, xs, vs }, other) => {
+        let calls = 0;
+        const f = (...a: Tensor[]) => (calls++, run(p, a));
+        const [y, fJvp] = linearize(f, ...xs);
+        const ws = p.shapes.map((sh, i) => take(other[i], sh));
+        for (const dirs of [vs, ws]) exactly(fJvp(...dirs), jvp(f, xs, dirs)[1], "linearize vs jvp");
+        exactly(y, run(p, xs), "linearize's output");
+        assert.equal(calls, 1 + 2, "once by linearize, once by each reference jvp");
+      }),
+      { numRuns: RUNS },
+    ));
+
+  it("the linear map composes: its gradient is the JVP's transpose (a VJP), and it rejects other shapes", () => {
+    const x = f64([0.5, -1, 2]);
+    const f = (v: Tensor) => mul(sin(v), v);
+    const [, fJvp] = linearize(f, x);
+    const u = f64([1, 2, 3]);
+    const viaGrad = grad((t: Tensor) => sum(mul(fJvp(t), u)))(f64([0, 0, 0]));
+    const [, pullback] = vjp(f, x);
+    exactly(viaGrad, pullback(u)[0], "grad of the linear map vs vjp");
+    assert.throws(() => fJvp(f64([1, 2])), (e) => e instanceof TransformError && /input 0 must be/.test(e.message));
+  });
 });
 
 // ------------------------------------------------------------------- G4
