@@ -99,7 +99,11 @@ function product(
   transA: boolean,
   transB: boolean,
 ) {
-  if (m * n * k < SMALL || m < THIN || n < THIN) {
+  // An outer product (k = 1, as in per-example weight gradients) has nothing to
+  // block: packing and a zeroed double block per row strip would cost more than
+  // the m·n products themselves; the direct loop rounds each a·b once, as the
+  // packed path does.
+  if (m * n * k < SMALL || m < THIN || n < THIN || k === 1) {
     gemmSmall(a, aOff, b, bOff, out, cOff, m, n, k, transA, transB);
     return;
   }

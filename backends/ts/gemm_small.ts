@@ -71,6 +71,7 @@ export function gemmSmall(
   // An inner loop shorter than this pays more in loop overhead than it gains
   // from contiguous access; the dot-product form is then the better choice.
   const short = 8;
+  if (k === 1) return outer(a, aOff, b, bOff, c, cOff, m, n, s);
   if (transA && (transB ? m >= short : m >= n)) columns(a, aOff, b, bOff, c, cOff, m, n, k, s);
   else if (!transB && n >= short) rows(a, aOff, b, bOff, c, cOff, m, n, k, s);
   else dots(a, aOff, b, bOff, c, cOff, m, n, k, s);
@@ -81,6 +82,26 @@ interface Strides {
   readonly ap: number;
   readonly bp: number;
   readonly bj: number;
+}
+
+/** k = 1: c[i, j] = a[i]·b[j], one pass over C (each product rounded once, as the dot forms do). */
+function outer(
+  a: Input,
+  aOff: number,
+  b: Input,
+  bOff: number,
+  c: Output,
+  cOff: number,
+  m: number,
+  n: number,
+  s: Strides,
+) {
+  const { ai, bj } = s;
+  for (let i = 0; i < m; i++) {
+    const x = a[aOff + i * ai];
+    const ci = cOff + i * n;
+    for (let j = 0; j < n; j++) c[ci + j] = x * b[bOff + j * bj];
+  }
 }
 
 function rows(

@@ -13,7 +13,7 @@ import { bind } from "../trace.ts";
 import { add } from "./binary.ts";
 import { requireFloat } from "./checks.ts";
 import { moveToFront } from "./batching.ts";
-import { reshape, sumToShape } from "./shape.ts";
+import { reshape, sumToShape, transpose } from "./shape.ts";
 import type { Backend, Buf } from "../../backends/backend.ts";
 
 interface MatmulParams {
@@ -51,21 +51,7 @@ const matmulP: Primitive<MatmulParams> = definePrimitive({
     return { shape: [...batch, m, n], dtype: a.dtype };
   },
   impl: (be, [a, b], { transA, transB }, out) => runGemm(be, a, b, transA, transB, out.shape),
-  // The batch axis becomes the first batch dimension of the product; per-example batch
-  // dimensions are padded with size-1 axes so that the operands' batch dimensions line up.
-  batch: (args, dims, p) => {
-    const rank = Math.max(...args.map((a, i) => a.ndim - (dims[i] === null ? 0 : 1)));
-    const ops = args.map((a, i) => {
-      const d = dims[i];
-      if (d === null) return a;
-      const front = moveToFront(a, d);
-      const per = front.shape.slice(1);
-      return per.length === rank
-        ? front
-        : reshape(front, [front.shape[0], ...Array(rank - per.length).fill(1), ...per]);
-    });
-    return [bind(matmulP, ops, p), 0];
-  },
+  batch: (args, dims, p) => matmulBatch(args, dims, p),
   // bilinear: d(AB) = dA·B + A·dB
   jvp: ([a, b], [da, db], _o, p) => {
     const l = da === null ? null : bind(matmulP, [da, b], p);
@@ -81,6 +67,45 @@ const matmulP: Primitive<MatmulParams> = definePrimitive({
     return [da === null ? null : sumToShape(da, a.shape), db === null ? null : sumToShape(db, b.shape)];
   },
 });
+
+/**
+ * The batching rule of matmul. A batch on one side of a plain matrix
+ * product folds into that side's free dimension, so the batch is one large
+ * product rather than many thin ones (per-example gradients multiply `[1, k]`
+ * rows): a batched `A` `[B, …, m, k]` against an unbatched matrix is one
+ * `[B·…·m, k]` product; an unbatched matrix against a batched `B` `[B, k, n]`
+ * is one `[k, B·n]` product. Otherwise the batch axis becomes the first batch
+ * dimension of the product, with per-example batch dimensions padded by
+ * size-1 axes so that both operands' line up.
+ */
+const matmulBatch = (
+  [a, b]: readonly Tensor[],
+  [da, db]: readonly (number | null)[],
+  p: MatmulParams,
+): readonly [Tensor, number] => {
+  if (db === null && b.ndim === 2 && !p.transA) {
+    const a0 = moveToFront(a, da!);
+    const k = a0.shape[a0.ndim - 1];
+    const y = bind(matmulP, [reshape(a0, [-1, k]), b], p);
+    return [reshape(y, [...a0.shape.slice(0, -1), y.shape[1]]), 0];
+  }
+  if (da === null && a.ndim === 2 && b.ndim === 3 && !p.transB) {
+    const b0 = moveToFront(b, db!);
+    const [size, k, n] = b0.shape;
+    const wide = reshape(transpose(b0, [1, 0, 2]), [k, size * n]);
+    const y = bind(matmulP, [a, wide], p);
+    return [reshape(y, [y.shape[0], size, n]), 1];
+  }
+  const rank = Math.max(a.ndim - (da === null ? 0 : 1), b.ndim - (db === null ? 0 : 1));
+  const ops = [a, b].map((x, i) => {
+    const d = i === 0 ? da : db;
+    if (d === null) return x;
+    const front = moveToFront(x, d);
+    const per = front.shape.slice(1);
+    return per.length === rank ? front : reshape(front, [front.shape[0], ...Array(rank - per.length).fill(1), ...per]);
+  });
+  return [bind(matmulP, ops, p), 0];
+};
 
 /** Runs the batched kernel; batch axes that broadcast in a mixed way are materialized first. */
 const runGemm = (
