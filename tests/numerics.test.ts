@@ -866,13 +866,16 @@ describe("N3: debugNans", () => {
     );
   });
 
-  it("jacfwd: a non-finite tangent is reported under its jvp (level 1)", () => {
+  it("jacfwd: a non-finite tangent is reported under its vmap and jvp", () => {
     const msg = nanMessage(() => jacfwd((x: Tensor) => sqrt(x))(tensor([0, 4])));
-    assert.match(msg, /^div: produced \+Inf .* under jvp \(level 1\)/);
+    assert.match(msg, /^div: produced \+Inf .* under vmap \(level 1, batch of 2\) > jvp \(level 2\)$/);
   });
 
-  it("jacfwd: a NaN in the primal computation names jacfwd or its jvp", () => {
-    assert.match(nanMessage(() => jacfwd((x: Tensor) => log(x))(tensor([-1]))), /^log: .* under (jacfwd|jvp)/);
+  it("jacfwd: a NaN in the primal computation names the transforms it ran under", () => {
+    assert.match(
+      nanMessage(() => jacfwd((x: Tensor) => log(x))(tensor([-1]))),
+      /^log: .* under vmap \(level 1, batch of 1\) > jvp \(level 2\)$/,
+    );
   });
 
   it("hessian: names the primitive, shapes and the reverse-mode level that produced it", () => {
@@ -882,7 +885,10 @@ describe("N3: debugNans", () => {
     const fwd = nanMessage(() => hessian(sumLog)(tensor([-1])));
     assert.match(fwd, /^log: .*\[1\] → \[1\], under .*jacrev \(level \d, forward pass\)/);
     const bwd = nanMessage(() => hessian((x: Tensor) => sum(sqrt(x)))(tensor([0])));
-    assert.match(bwd, /^div: produced \+Inf .* under jvp \(level 1\) > jacrev \(level 2, forward pass\)/);
+    assert.match(
+      bwd,
+      /^div: produced \+Inf .* under vmap \(level 1, batch of 1\) > jvp \(level 2\) > jacrev \(level 3, forward pass\)$/,
+    );
   });
 
   it("backward pass of grad: sqrt(0) is fine forward, its derivative 0.5/0 = ∞ is reported in the backward pass", () => {

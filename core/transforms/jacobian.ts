@@ -1,6 +1,9 @@
 /**
- * Full Jacobians: `jacfwd` (one `jvp` per input element) and `jacrev` (one
- * pullback per output element), and `hessian` = jacfwd(jacrev(f)).
+ * Full Jacobians: `jacfwd` (a `vmap` of `jvp` over the basis of each input
+ * leaf) and `jacrev` (a `vmap` of the pullback over the basis of each output
+ * leaf), and `hessian` = jacfwd(jacrev(f)). Each is one batched pass instead
+ * of one pass per element (3.7–38× faster for a 100 → 100 function, see
+ * bench/README.md).
  *
  * For an output leaf of shape S and an input leaf of shape T the Jacobian
  * block has shape S ++ T. With tree-valued outputs and inputs the result is
@@ -10,7 +13,6 @@
  */
 import { fromTyped } from "../creation.ts";
 import { allocTyped } from "../dtype.ts";
-import { stack } from "../ops/shaping.ts";
 import { reshape } from "../prims/shape.ts";
 import { zerosFor } from "../prims/zeros.ts";
 import { Tensor } from "../tensor.ts";
@@ -18,6 +20,7 @@ import { flatten, type Tree, type TreeDef, type TreeOf, unflatten } from "../tre
 import { type Argnums, selectArgs } from "./args.ts";
 import { jvp } from "./jvp.ts";
 import { type GradOf, vjpWith } from "./vjp.ts";
+import { vmap } from "./vmap.ts";
 
 /**
  * The type of a Jacobian: the output's structure with, at each tensor leaf,
@@ -32,11 +35,12 @@ export interface JacobianOptions {
   readonly argnums?: Argnums;
 }
 
-/** The one-hot tensor of `like`'s shape and dtype with a 1 at flat index `i`. */
-const basis = (like: Tensor, i: number): Tensor => {
-  const data = allocTyped(like.dtype, like.size);
-  data[i] = 1;
-  return fromTyped(data, like.shape);
+/** The identity as a batch of one-hot tensors: `[n, …shape]`, example e has a 1 at flat index e. */
+const basisBatch = (like: Tensor): Tensor => {
+  const n = like.size;
+  const data = allocTyped(like.dtype, n * n);
+  for (let e = 0; e < n; e++) data[e * n + e] = 1;
+  return fromTyped(data, [n, ...like.shape]);
 };
 
 const outputLeaves = (kind: string, out: unknown): [Tensor[], TreeDef] => {
@@ -72,24 +76,24 @@ export const jacfwd = <A extends readonly unknown[], R, const N extends Argnums 
 (...args: A): JacobianOf<R, GradOf<A, N>> => {
   const sel = selectArgs("jacfwd", args, opts.argnums ?? 0);
   const g = (...ls: Tensor[]) => f(...(sel.substitute(ls) as unknown as A));
-  const push = (tangents: Tensor[]): Tensor[] => {
-    const [y, dy] = jvp(g, [...sel.leaves], tangents);
-    out ??= outputLeaves("jacfwd", y);
-    return flatten(dy)[0] as Tensor[];
-  };
   let out: [Tensor[], TreeDef] | undefined;
-  // columns[k][j][e]: the tangent of output leaf j along element e of input leaf k
-  const columns = sel.leaves.map((x, k) =>
-    Array.from({ length: x.size }, (_, e) => push(sel.leaves.map((y, kk) => (kk === k ? basis(y, e) : zerosFor(y)))))
-  );
+  // One vmap of jvp per input leaf, over the basis of its elements: columns[k][j] is
+  // output leaf j's tangent along each element of input leaf k, that axis last.
+  const columns = sel.leaves.map((x, k) => {
+    if (x.size === 0) return null;
+    const tangentsAlong = (t: Tensor) => {
+      const [y, dy] = jvp(g, [...sel.leaves], sel.leaves.map((z, kk) => (kk === k ? t : zerosFor(z))));
+      out ??= outputLeaves("jacfwd", y); // the primal does not depend on the tangent: a plain value
+      return flatten(dy)[0] as Tensor[];
+    };
+    return vmap(tangentsAlong, { outAxes: -1 })(basisBatch(x));
+  });
   // With no input elements at all, one pass with zero tangents still gives the output's structure.
-  if (out === undefined) push(sel.leaves.map(zerosFor));
-  const [outLeaves, outDef] = out!;
+  if (out === undefined) out = outputLeaves("jacfwd", jvp(g, [...sel.leaves], sel.leaves.map(zerosFor))[0]);
+  const [outLeaves, outDef] = out;
   const blocks = outLeaves.map((o, j) =>
     sel.leaves.map((x, k) => {
-      const col = x.size === 0
-        ? zerosFor({ shape: [...o.shape, 0], dtype: o.dtype })
-        : stack(columns[k].map((c) => c[j]), -1);
+      const col = columns[k]?.[j] ?? zerosFor({ shape: [...o.shape, 0], dtype: o.dtype });
       return reshape(col, [...o.shape, ...x.shape]);
     })
   );
@@ -117,17 +121,15 @@ export const jacrev = <A extends readonly unknown[], R, const N extends Argnums 
   const [out, pullback] = vjpWith("jacrev", f as (...a: never[]) => unknown, args, argnums);
   const [outLeaves, outDef] = outputLeaves("jacrev", out);
   const blocks = outLeaves.map((o, j) => {
-    // rows[e][k]: the gradient of output leaf j's element e w.r.t. input leaf k
-    const rows: Tensor[][] = [];
-    for (let e = 0; e < o.size; e++) {
-      const ct = unflatten(outDef, outLeaves.map((oo, jj) => (jj === j ? basis(oo, e) : zerosFor(oo))));
-      const [g] = flatten(pullback(ct));
-      rows.push(g as Tensor[]);
-    }
+    // One vmap of the pullback over the basis of output leaf j's elements:
+    // rows[k] is the gradient of each of them w.r.t. input leaf k, that axis first.
+    const rows = o.size === 0
+      ? null
+      : vmap((ct: Tensor) =>
+        flatten(pullback(unflatten(outDef, outLeaves.map((oo, jj) => (jj === j ? ct : zerosFor(oo))))))[0] as Tensor[]
+      )(basisBatch(o));
     return sel.leaves.map((x, k) => {
-      const block = o.size === 0
-        ? zerosFor({ shape: [0, ...x.shape], dtype: x.dtype })
-        : stack(rows.map((r) => r[k]), 0);
+      const block = rows?.[k] ?? zerosFor({ shape: [0, ...x.shape], dtype: x.dtype });
       return reshape(block, [...o.shape, ...x.shape]);
     });
   });

@@ -13,7 +13,7 @@ import type { Params, Primitive } from "../primitive.ts";
 import { broadcastTo, reshape, transpose } from "../prims/shape.ts";
 import { formatShape } from "../shape.ts";
 import { frozenShape, Tensor } from "../tensor.ts";
-import { Trace, Tracer, withTrace } from "../trace.ts";
+import { inContext, Trace, Tracer, withTrace } from "../trace.ts";
 import { flatten, flattenWithPath, formatPath, isPlainObject, type Path, unflatten } from "../tree/mod.ts";
 
 /** A value of one `vmap`: the whole batch (`val`) and where its batch axis is. */
@@ -212,28 +212,32 @@ export const vmap = <A extends readonly unknown[], R>(
     if (!Number.isInteger(size) || size < 0) {
       throw new TransformError(op, `axisSize must be a non-negative integer, got ${size}`);
     }
-    return withTrace((level) => new BatchTrace(level, size), (trace) => {
-      const inputs = leaves.map((l, i) => (axes[i] === null ? l : new BatchTracer(trace, l as Tensor, axes[i]!)));
-      const out = f(...(unflatten(def, inputs) as unknown as A));
-      const [outLeaves, outDef] = flatten(out);
-      const outPaths = flattenWithPath(out);
-      const results = outLeaves.map((l, i) => {
-        const path = outPaths[i][0];
-        const want = specAt(op, "outAxes", outAxes, path);
-        const where = `output${path.length > 0 ? ` at ${formatPath(path)}` : ""}`;
-        if (l instanceof BatchTracer && l.trace === trace) {
-          if (want === null) {
-            throw new TransformError(op, `${where} depends on the batch, but its outAxes is null`);
-          }
-          return moveAxis(l.val, l.bdim, axisIn(op, want, l.val.ndim, `outAxes of ${where}`));
-        }
-        if (want === null || !(l instanceof Tensor)) return l;
-        // The same for every example: repeated along the new batch axis.
-        const at = axisIn(op, want, l.ndim + 1, `outAxes of ${where}`);
-        const front = broadcastTo(reshape(l, [1, ...l.shape]), [size, ...l.shape]);
-        return moveAxis(front, 0, at);
-      });
-      return unflatten(outDef, results) as R;
-    });
+    return withTrace(
+      (level) => new BatchTrace(level, size),
+      (trace) =>
+        inContext(`vmap (level ${trace.level}, batch of ${size})`, () => {
+          const inputs = leaves.map((l, i) => (axes[i] === null ? l : new BatchTracer(trace, l as Tensor, axes[i]!)));
+          const out = f(...(unflatten(def, inputs) as unknown as A));
+          const [outLeaves, outDef] = flatten(out);
+          const outPaths = flattenWithPath(out);
+          const results = outLeaves.map((l, i) => {
+            const path = outPaths[i][0];
+            const want = specAt(op, "outAxes", outAxes, path);
+            const where = `output${path.length > 0 ? ` at ${formatPath(path)}` : ""}`;
+            if (l instanceof BatchTracer && l.trace === trace) {
+              if (want === null) {
+                throw new TransformError(op, `${where} depends on the batch, but its outAxes is null`);
+              }
+              return moveAxis(l.val, l.bdim, axisIn(op, want, l.val.ndim, `outAxes of ${where}`));
+            }
+            if (want === null || !(l instanceof Tensor)) return l;
+            // The same for every example: repeated along the new batch axis.
+            const at = axisIn(op, want, l.ndim + 1, `outAxes of ${where}`);
+            const front = broadcastTo(reshape(l, [1, ...l.shape]), [size, ...l.shape]);
+            return moveAxis(front, 0, at);
+          });
+          return unflatten(outDef, results) as R;
+        }),
+    );
   };
 };
