@@ -82,7 +82,8 @@ export const jacfwd = <A extends readonly unknown[], R, const N extends Argnums 
   const columns = sel.leaves.map((x, k) => {
     if (x.size === 0) return null;
     const tangentsAlong = (t: Tensor) => {
-      const [y, dy] = jvp(g, [...sel.leaves], sel.leaves.map((z, kk) => (kk === k ? t : zerosFor(z))));
+      // Only leaf k carries a tangent (argnums): the others are constants, not traced zeros.
+      const [y, dy] = jvp(g, [...sel.leaves], [t], { argnums: k });
       out ??= outputLeaves("jacfwd", y); // the primal does not depend on the tangent: a plain value
       return flatten(dy)[0] as Tensor[];
     };
