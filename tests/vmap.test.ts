@@ -27,6 +27,7 @@ import {
   scatterAdd,
   sin,
   slice,
+  sqrt,
   stack,
   sum,
   type Tensor,
@@ -184,6 +185,13 @@ describe("vmap composes", () => {
     const [, pullback] = vjp(f, x);
     const rows = vmap((u: Tensor) => pullback(reshape(u, [2, 1]))[0])(eye(2, 2, { dtype: "float64" }));
     assertAllclose(rows, reshape(jacrev(f)(x), [2, 3]), { rtol: 1e-14 });
+  });
+
+  it("jacrev seeds only the output leaf it differentiates: a sibling with an infinite derivative stays out", () => {
+    // With zero cotangents for the other leaf, 0 · (0.5 / sqrt(0)) = NaN leaked into a's block.
+    const J = jacrev((x: Tensor) => ({ a: mul(x, 2), b: sqrt(x) }))(f64([0, 4]));
+    assert.deepEqual(J.a.toArray(), [[2, 0], [0, 2]]);
+    assert.deepEqual((J.b.toArray() as number[][])[1][1], 0.25);
   });
 
   it("a stack of examples through vmap equals the stacked results (reference)", () => {

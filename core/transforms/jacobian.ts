@@ -119,16 +119,17 @@ export const jacrev = <A extends readonly unknown[], R, const N extends Argnums 
 (...args: A): JacobianOf<R, GradOf<A, N>> => {
   const argnums = opts.argnums ?? 0;
   const sel = selectArgs("jacrev", args, argnums);
-  const [out, pullback] = vjpWith("jacrev", f as (...a: never[]) => unknown, args, argnums);
+  const [out, , pullLeaves] = vjpWith("jacrev", f as (...a: never[]) => unknown, args, argnums);
   const [outLeaves, outDef] = outputLeaves("jacrev", out);
   const blocks = outLeaves.map((o, j) => {
     // One vmap of the pullback over the basis of output leaf j's elements:
     // rows[k] is the gradient of each of them w.r.t. input leaf k, that axis first.
+    // The other output leaves get symbolic zero cotangents (null): their part of the tape is never walked.
     const rows = o.size === 0
       ? null
-      : vmap((ct: Tensor) =>
-        flatten(pullback(unflatten(outDef, outLeaves.map((oo, jj) => (jj === j ? ct : zerosFor(oo))))))[0] as Tensor[]
-      )(basisBatch(o));
+      : vmap((ct: Tensor) => flatten(pullLeaves(outLeaves.map((_, jj) => (jj === j ? ct : null))))[0] as Tensor[])(
+        basisBatch(o),
+      );
     return sel.leaves.map((x, k) => {
       const block = rows?.[k] ?? zerosFor({ shape: [0, ...x.shape], dtype: x.dtype });
       return reshape(block, [...o.shape, ...x.shape]);

@@ -254,7 +254,7 @@ export const vjpWith = <R>(
   argnums: Argnums,
   auxOut?: (aux: unknown) => void,
   intConstants = false,
-): [R, (ct: unknown) => unknown] => {
+): [R, (ct: unknown) => unknown, (cts: readonly (Tensor | null)[]) => unknown] => {
   const sel = selectArgs(kind, args, argnums, !intConstants);
   // Integer and bool leaves (allowed when intConstants) are not traced: they enter f as they are.
   const traced = sel.leaves.map((x) => isFloat(x.dtype));
@@ -283,14 +283,11 @@ export const vjpWith = <R>(
       }),
   );
   const [outLeaves] = flatten(out);
-  const pullback = (ct: unknown): unknown => {
-    const [ctLeaves, ctDef] = flatten(ct);
-    if (ctLeaves.length !== outLeaves.length) {
-      throw new TransformError(kind, `cotangent has structure ${ctDef} but the output has ${outDef}`);
-    }
+  // Cotangents per output leaf; `null` is a symbolic zero: that output's node is not seeded at all.
+  const pullLeaves = (ctLeaves: readonly (Tensor | null)[]): unknown => {
     ctLeaves.forEach((c, i) => {
       const o = outLeaves[i] as Tensor;
-      if (!(c instanceof Tensor) || !shapeEqual(c.shape, o.shape) || c.dtype !== o.dtype) {
+      if (c !== null && (!(c instanceof Tensor) || !shapeEqual(c.shape, o.shape) || c.dtype !== o.dtype)) {
         throw new TransformError(
           kind,
           `cotangent ${i} must be a ${o.dtype}${formatShape(o.shape)} tensor like the output, got ${
@@ -299,11 +296,28 @@ export const vjpWith = <R>(
         );
       }
     });
-    const grads = backward(trace, outNodes, ctLeaves as Tensor[], inputNodes);
+    const seeded = outNodes.map((n, i) => (ctLeaves[i] === null ? null : n));
+    const grads = backward(trace, seeded, ctLeaves as Tensor[], inputNodes);
     let next = 0;
     return sel.rebuild(sel.leaves.map((x, i) => (traced[i] ? grads[next++] : null) ?? zerosFor(x)));
   };
-  return [out, pullback];
+  const pullback = (ct: unknown): unknown => {
+    const [ctLeaves, ctDef] = flatten(ct);
+    if (ctLeaves.length !== outLeaves.length) {
+      throw new TransformError(kind, `cotangent has structure ${ctDef} but the output has ${outDef}`);
+    }
+    ctLeaves.forEach((c, i) => {
+      if (!(c instanceof Tensor)) {
+        const o = outLeaves[i] as Tensor;
+        throw new TransformError(
+          kind,
+          `cotangent ${i} must be a ${o.dtype}${formatShape(o.shape)} tensor like the output, got ${typeof c}`,
+        );
+      }
+    });
+    return pullLeaves(ctLeaves as Tensor[]);
+  };
+  return [out, pullback, pullLeaves];
 };
 
 /** Options of `grad` and `valueAndGrad`. */
