@@ -23,6 +23,7 @@ import os from "node:os";
 import path from "node:path";
 import { data, getBackend, io, layers, losses, metrics, optim, random, reshape } from "../mod.ts";
 import { flag, positiveFlag } from "./cli.ts";
+import { epochClock, printAccuracy } from "./report.ts";
 
 const epochs = positiveFlag("epochs", 10, { integer: true });
 const dir = flag("dir");
@@ -41,8 +42,7 @@ const [kInit, kFit] = random.split(random.key(0));
 const { params } = model.init(kInit, [128, 784]);
 console.log(layers.summary(model, [128, 784]));
 
-const epochTimes: number[] = [];
-let epochStart = 0;
+const clock = epochClock();
 const result = optim.fit({
   model,
   params,
@@ -56,18 +56,10 @@ const result = optim.fit({
   metrics: { accuracy: metrics.accuracy },
   key: kFit,
   callbacks: [
-    {
-      onEpochBegin: () => (epochStart = performance.now()),
-      onEpochEnd: () => void epochTimes.push((performance.now() - epochStart) / 1000),
-    },
+    clock.callback,
     io.checkpointCallback(checkpoint, { monitor: "valAccuracy", mode: "max" }), // the best epoch, to resume from
   ],
 });
 
-const { valAccuracy } = result.history;
-const best = valAccuracy.indexOf(Math.max(...valAccuracy));
-const meanEpoch = epochTimes.reduce((a, b) => a + b, 0) / epochTimes.length;
-console.log(`seconds per epoch (training and evaluation): ${meanEpoch.toFixed(1)}`);
-console.log(`best test accuracy ${(100 * valAccuracy[best]).toFixed(2)} % after epoch ${best + 1}`);
-console.log(`test accuracy ${(100 * valAccuracy.at(-1)!).toFixed(2)} % after ${epochs} epochs`);
+printAccuracy(result.history.valAccuracy, clock.meanSeconds());
 console.log(`best checkpoint (parameters and optimizer state): ${checkpoint}`);

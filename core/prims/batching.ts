@@ -25,6 +25,16 @@ export const batchedAtFront = (x: Tensor, dim: BatchDim, size: number): Tensor =
   dim === null ? broadcastTo(x, [size, ...x.shape]) : moveToFront(x, dim);
 
 /**
+ * `x0` (batched at 0) with axes of size 1 inserted after the batch axis so
+ * that it has `rank` per-example axes: broadcasting, which aligns trailing
+ * axes, then lines its batch axis up with the other operands'.
+ */
+export const padAfterBatch = (x0: Tensor, rank: number): Tensor => {
+  const per = x0.shape.slice(1);
+  return per.length === rank ? x0 : reshape(x0, [x0.shape[0], ...Array(rank - per.length).fill(1), ...per]);
+};
+
+/**
  * The operands of an elementwise (broadcasting) op, arranged so that the
  * op's own broadcasting lines the batch axes up: each batched operand gets
  * its batch axis at 0 followed by axes of size 1 up to the largest
@@ -36,14 +46,11 @@ export const alignElementwise = (args: readonly Tensor[], dims: readonly BatchDi
   return args.map((a, i) => {
     const d = dims[i];
     if (d === null) return a;
-    const front = moveToFront(a, d);
-    const per = front.shape.slice(1);
-    if (per.length === rank) return front;
-    return reshape(front, [front.shape[0], ...Array(rank - per.length).fill(1), ...per]);
+    return padAfterBatch(moveToFront(a, d), rank);
   });
 };
 
-/** The batching rule of an elementwise op whose operands may all be batched at the same axis with the same rank. */
+/** The operands' common batch axis when all are batched there with the same shape (no move needed), else null. */
 export const sameDims = (args: readonly Tensor[], dims: readonly BatchDim[]): BatchDim => {
   const d = dims[0];
   if (d === null) return null;

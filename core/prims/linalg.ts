@@ -12,7 +12,7 @@ import type { Aval, ConcreteTensor, Tensor } from "../tensor.ts";
 import { bind } from "../trace.ts";
 import { add } from "./binary.ts";
 import { requireFloat } from "./checks.ts";
-import { moveToFront } from "./batching.ts";
+import { moveToFront, padAfterBatch } from "./batching.ts";
 import { reshape, sumToShape, transpose } from "./shape.ts";
 import type { Backend, Buf } from "../../backends/backend.ts";
 
@@ -100,9 +100,7 @@ const matmulBatch = (
   const ops = [a, b].map((x, i) => {
     const d = i === 0 ? da : db;
     if (d === null) return x;
-    const front = moveToFront(x, d);
-    const per = front.shape.slice(1);
-    return per.length === rank ? front : reshape(front, [front.shape[0], ...Array(rank - per.length).fill(1), ...per]);
+    return padAfterBatch(moveToFront(x, d), rank);
   });
   return [bind(matmulP, ops, p), 0];
 };

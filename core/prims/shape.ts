@@ -12,7 +12,7 @@ import { definePrimitive, type Primitive } from "../primitive.ts";
 import { checkShape, formatShape, normalizeAxis, type Shape, shapeEqual, sizeOf, stridesOf } from "../shape.ts";
 import type { Tensor } from "../tensor.ts";
 import { bind } from "../trace.ts";
-import { batchedAtFront, moveToFront, shiftAxis } from "./batching.ts";
+import { batchedAtFront, moveToFront, padAfterBatch, shiftAxis } from "./batching.ts";
 import { sum } from "./reduce.ts";
 import { zerosFor } from "./zeros.ts";
 
@@ -169,10 +169,7 @@ const broadcastToP: Primitive<{ shape: Shape }> = definePrimitive({
   // per-example broadcasting aligns trailing axes: size-1 axes go between the batch axis and the rest
   batch: ([x], [d], { shape }) => {
     const front = moveToFront(x, d!);
-    const per = front.shape.slice(1);
-    const n = front.shape[0];
-    const padded = reshape(front, [n, ...Array(shape.length - per.length).fill(1), ...per]);
-    return [broadcastTo(padded, [n, ...shape]), 0];
+    return [broadcastTo(padAfterBatch(front, shape.length), [front.shape[0], ...shape]), 0];
   },
   jvp: (_, [dx], _o, { shape }) => (dx === null ? null : broadcastTo(dx, shape)),
   vjp: (g, [x]) => [sumToShape(g, x.shape)],

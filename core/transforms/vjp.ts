@@ -306,15 +306,7 @@ export const vjpWith = <R>(
     if (ctLeaves.length !== outLeaves.length) {
       throw new TransformError(kind, `cotangent has structure ${ctDef} but the output has ${outDef}`);
     }
-    ctLeaves.forEach((c, i) => {
-      if (!(c instanceof Tensor)) {
-        const o = outLeaves[i] as Tensor;
-        throw new TransformError(
-          kind,
-          `cotangent ${i} must be a ${o.dtype}${formatShape(o.shape)} tensor like the output, got ${typeof c}`,
-        );
-      }
-    });
+    // A tree's leaves are never null (null is an empty subtree), so pullLeaves checks every one.
     return pullLeaves(ctLeaves as Tensor[]);
   };
   return [out, pullback, pullLeaves];
