@@ -86,7 +86,6 @@ describe("examples/notebooks/tour.ipynb", () => {
       out,
     ], { JUPYTER_DATA_DIR: dataDir, JUPYTER_RUNTIME_DIR: path.join(tmp, "runtime"), NO_COLOR: "1" });
     assert.equal(exec.code, 0, exec.out);
-
     const nb: Notebook = JSON.parse(fs.readFileSync(out, "utf8"));
     const cells = new Map(nb.cells.filter((c) => c.cell_type === "code").map((c) => [c.id, c]));
     for (const c of cells.values()) {
@@ -94,7 +93,10 @@ describe("examples/notebooks/tour.ipynb", () => {
       assert.deepEqual(errors.map((o) => `${o.ename}: ${o.evalue}`), [], `cell ${c.id} ran without error`);
     }
     const result = (id: string): Readonly<Record<string, string>> => {
-      const r = (cells.get(id)?.outputs ?? []).filter((o) => o.output_type === "execute_result");
+      // Deno.jupyter.display sends display_data; a bare last expression would be an execute_result.
+      const r = (cells.get(id)?.outputs ?? []).filter((o) =>
+        o.output_type === "display_data" || o.output_type === "execute_result"
+      );
       assert.equal(r.length, 1, `cell ${id} shows one result: ${JSON.stringify(cells.get(id)?.outputs)}`);
       return Object.fromEntries(Object.entries(r[0].data ?? {}).map(([k, v]) => [k, joined(v)]));
     };
