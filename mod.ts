@@ -64,6 +64,7 @@ export { evalGraph, type Graph, type GraphConst, type GraphNode, trace, type Var
 export type { Argnums } from "./core/transforms/args.ts";
 export { setDebugNans, withDebugNans } from "./core/trace.ts";
 export { availableBackends, getBackend, registerBackend, setBackend } from "./core/backend_registry.ts";
+export { toBackend } from "./core/transfer.ts";
 export { type OpenBlasInfo, openblasInfo } from "./backends/openblas/mod.ts";
 export type {
   Backend,

@@ -3,10 +3,16 @@
  * out. A backend knows nothing of autodiff, tracing or shape policy; the core
  * validates shapes and dtypes and hands kernels fully resolved layouts.
  *
- * Storage (`Buf`) belongs to the backend. Today both backends keep it in
- * ordinary typed arrays; `fromTypedArray`/`toTypedArray` are the only doors
- * in and out, so a backend with storage elsewhere (WebAssembly memory, a GPU)
- * can change what a `Buf` is without touching layers or transforms.
+ * Storage (`Buf`) is an opaque handle owned by the backend that made it: the
+ * core never looks inside. Each concrete tensor records its backend, hands
+ * its storage back to that backend, and reads its elements through it
+ * (`toTypedArray`, or `read` where a backend can only read asynchronously,
+ * as a GPU would). The backends here (`ts`, `openblas`) keep storage in
+ * ordinary typed arrays in JavaScript memory (`hostStorage`); such backends
+ * can use each other's buffers as they are, so switching between them moves
+ * nothing. A backend with storage elsewhere rejects foreign operands, and
+ * `toBackend` moves tensors explicitly. `backends/host.ts` writes a
+ * host-storage backend as kernels over typed arrays.
  *
  * Every kernel returns a fresh buffer and never writes to its inputs.
  *
@@ -15,8 +21,15 @@
 import type { DType, TypedArray } from "../core/dtype.ts";
 import type { Shape } from "../core/shape.ts";
 
-/** A tensor's storage, owned by the backend that made it. */
-export type Buf = TypedArray;
+/**
+ * A tensor's storage: an opaque handle that only the backend that made it
+ * can read (see the module doc). A host-storage backend's `Buf` is a typed
+ * array underneath (`backends/host.ts`).
+ */
+export interface Buf {
+  /** Brands the handle (so a typed array is not a `Buf`); there is no such property at run time. */
+  readonly __brand: "dendrite.Buf";
+}
 
 /** Elementwise unary kernels. Output dtype equals input dtype (`logicalNot`: bool → bool). */
 export type UnaryOp =
@@ -212,11 +225,22 @@ export interface FusedProgram {
 export interface Backend {
   /** `"ts"`, `"openblas"`, … */
   readonly name: string;
+  /**
+   * Whether its buffers are typed arrays in JavaScript memory, which every
+   * other host-storage backend can take as operands unchanged.
+   */
+  readonly hostStorage: boolean;
 
   /** Takes ownership of a typed array as storage (the caller must not write to it again). */
   fromTypedArray(data: TypedArray): Buf;
-  /** A typed array with the buffer's elements; callers must not write to it. */
+  /**
+   * A typed array with the buffer's elements, synchronously; callers must not
+   * write to it. A backend that cannot read synchronously throws a
+   * `BackendError` that points to `read`.
+   */
   toTypedArray(buf: Buf): TypedArray;
+  /** A fresh typed array with the buffer's elements, which the caller owns. */
+  read(buf: Buf): Promise<TypedArray>;
   /**
    * Takes back a buffer that nothing references any more (its tensor was
    * disposed); the backend may reuse its storage for a later output, or
@@ -280,22 +304,26 @@ export interface Backend {
   concat(xs: readonly Buf[], shapes: readonly Shape[], axis: number, dtype: DType): Buf;
   /**
    * `np.take(x, indices, axis)`: the output shape is
-   * `shape[:axis] + indexShape + shape[axis+1:]`. Indices are already
-   * validated and normalized to `[0, shape[axis])` by the caller.
+   * `shape[:axis] + indexShape + shape[axis+1:]`. `indices` is an int32
+   * buffer; an index `i` in `[-d, 0)` means `i + d` (d = `shape[axis]`), and
+   * one outside `[-d, d)` throws a `ValueError` naming `op` (the kernel
+   * checks where the indices are, so the core needs no host copy).
    */
-  gather(x: Buf, shape: Shape, indices: Int32Array, indexShape: Shape, axis: number, dtype: DType): Buf;
+  gather(x: Buf, shape: Shape, indices: Buf, indexShape: Shape, axis: number, dtype: DType, op: string): Buf;
   /**
    * The transpose of `gather`: a zero buffer of `outShape` to which each slice
    * of `updates` (shape `outShape[:axis] + indexShape + outShape[axis+1:]`) is
-   * added at its index along `axis`. Repeated indices accumulate.
+   * added at its index along `axis`. Repeated indices accumulate; indices
+   * wrap and are checked as in `gather`.
    */
   scatterAdd(
     updates: Buf,
-    indices: Int32Array,
+    indices: Buf,
     indexShape: Shape,
     outShape: Shape,
     axis: number,
     dtype: DType,
+    op: string,
   ): Buf;
   /**
    * im2col: the patches of an NHWC image as a fresh `[N, OH, OW, KH, KW, C]`

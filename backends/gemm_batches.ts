@@ -6,9 +6,9 @@
  *
  * @module
  */
-import type { DType } from "../core/dtype.ts";
+import type { DType, TypedArray } from "../core/dtype.ts";
 import { DTypeError, ShapeError } from "../core/errors.ts";
-import type { Buf, GemmDims } from "./backend.ts";
+import type { GemmDims } from "./backend.ts";
 
 /** One m×n product: op(A) at `aOff`, op(B) at `bOff`, into the output at `cOff`. */
 export type Product = (
@@ -34,7 +34,7 @@ export type Product = (
  * assert.throws(() => checkGemm(new Float32Array(3), new Float32Array(4), dims, "float32"), /A holds 3 elements/);
  * ```
  */
-export function checkGemm(a: Buf, b: Buf, dims: GemmDims, dtype: DType): void {
+export function checkGemm(a: TypedArray, b: TypedArray, dims: GemmDims, dtype: DType): void {
   if (dtype !== "float32" && dtype !== "float64") {
     throw new DTypeError("gemm", `expected float32 or float64, got ${dtype}`);
   }
@@ -43,7 +43,7 @@ export function checkGemm(a: Buf, b: Buf, dims: GemmDims, dtype: DType): void {
   checkLength("B", b, batch, bBatchStride, k * n);
 }
 
-function checkLength(name: string, buf: Buf, batch: number, stride: number, size: number) {
+function checkLength(name: string, buf: TypedArray, batch: number, stride: number, size: number) {
   const need = batch === 0 || size === 0 ? 0 : (batch - 1) * stride + size;
   if (buf.length < need) {
     throw new ShapeError("gemm", `${name} holds ${buf.length} elements, the dimensions need ${need}`);
@@ -65,7 +65,7 @@ function checkLength(name: string, buf: Buf, batch: number, stride: number, size
  * assert.deepEqual(calls, [[0, 0, 0, 4, 2, 3]]);
  * ```
  */
-export function forEachProduct(dims: GemmDims, out: Buf, product: Product): void {
+export function forEachProduct(dims: GemmDims, out: TypedArray, product: Product): void {
   let { batch, m, n, k, transA, transB, aBatchStride, bBatchStride } = dims;
   // A 1-row (or 1-deep) matrix has the same storage transposed or not.
   if (m === 1 || k === 1) transA = false;

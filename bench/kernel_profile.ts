@@ -21,12 +21,13 @@ export type KernelTimes = Map<string, { calls: number; ms: number }>;
  * import { timedBackend, type KernelTimes } from "./kernel_profile.ts";
  * const times: KernelTimes = new Map();
  * const be = timedBackend(tsBackend, times);
- * be.unary("exp", Float32Array.of(0, 1), "float32");
+ * be.unary("exp", be.fromTypedArray(Float32Array.of(0, 1)), "float32");
  * assert.equal(times.get("unary")?.calls, 1);
  * ```
  */
 export function timedBackend(inner: Backend, times: KernelTimes): Backend {
-  const out: Record<string, unknown> = { name: inner.name };
+  // Plain fields (name, hostStorage) as they are; every kernel timed.
+  const out: Record<string, unknown> = { ...inner };
   for (const [key, value] of Object.entries(inner)) {
     if (typeof value !== "function") continue;
     const f = value as (...args: unknown[]) => unknown;

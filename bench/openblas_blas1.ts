@@ -8,12 +8,14 @@
  *
  * @module
  */
-import { tsBackend } from "../backends/ts/backend.ts";
-import { openblasBackend } from "../backends/openblas/mod.ts";
+import { tsKernels } from "../backends/ts/backend.ts";
+import { openBlasKernels, openblasLibrary } from "../backends/openblas/mod.ts";
 import type { BroadcastLayout } from "../backends/backend.ts";
 import { printTable, runtime } from "./harness.ts";
 
-const blas = openblasBackend();
+const lib = openblasLibrary();
+if (lib._tag === "Left") throw new Error("bench/openblas_blas1.ts needs OpenBLAS (apt-get install libopenblas0)");
+const blas = openBlasKernels(lib.right);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const timeOnce = (f: () => unknown, inner: number) => {
   const t0 = performance.now();
@@ -28,10 +30,10 @@ for (const n of [1 << 14, 1 << 16, 1 << 18, 401_408, 1 << 21]) {
   const scalar: BroadcastLayout = { shape: [n], strides: [[1], [0]] };
   const s = Float32Array.of(0.5);
   const cases: [string, () => unknown, () => unknown][] = [
-    ["add", () => tsBackend.binary("add", a, b, same, "float32"), () => blas.binary("add", a, b, same, "float32")],
+    ["add", () => tsKernels.binary("add", a, b, same, "float32"), () => blas.binary("add", a, b, same, "float32")],
     [
       "mul scalar",
-      () => tsBackend.binary("mul", a, s, scalar, "float32"),
+      () => tsKernels.binary("mul", a, s, scalar, "float32"),
       () => blas.binary("mul", a, s, scalar, "float32"),
     ],
   ];

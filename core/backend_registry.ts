@@ -26,6 +26,8 @@ const registry = new Map<string, () => Backend>([
 ]);
 /** Tried in order by `"auto"`; the last one must always load. */
 const AUTO_ORDER = ["openblas", "ts"];
+/** Backends made so far, one per name (a factory runs once until its name is registered again). */
+const made = new Map<string, Backend>();
 let active: Backend | undefined;
 let noticed = false;
 
@@ -48,6 +50,7 @@ let noticed = false;
 export const registerBackend = (name: string, factory: () => Backend): void => {
   if (name === "auto") throw new ValueError("registerBackend", `"auto" is reserved for automatic selection`);
   registry.set(name, factory);
+  made.delete(name);
 };
 
 /**
@@ -68,8 +71,14 @@ export const registerBackend = (name: string, factory: () => Backend): void => {
  * ```
  */
 export const setBackend = (name: string): void => {
-  active = name === "auto" ? automatic() : lookup(name)();
+  active = backendNamed(name);
 };
+
+/**
+ * @internal The backend called `name` (or the automatic choice), made on
+ * first use; throws as `setBackend` does.
+ */
+export const backendNamed = (name: string): Backend => (name === "auto" ? automatic() : lookup(name)());
 
 /**
  * The name of the active backend.
@@ -110,13 +119,19 @@ export function availableBackends(): string[] {
 
 function lookup(name: string): () => Backend {
   const factory = registry.get(name);
+  const ready = made.get(name);
+  if (ready !== undefined) return () => ready;
   if (factory === undefined) {
     throw new ValueError(
       "setBackend",
       `unknown backend ${JSON.stringify(name)}; available: ${[...registry.keys(), "auto"].join(", ")}`,
     );
   }
-  return factory;
+  return () => {
+    const backend = factory();
+    made.set(name, backend);
+    return backend;
+  };
 }
 
 function fromEnvironment(): Backend {

@@ -27,9 +27,10 @@ export type TensorData = number | boolean | TypedArray | readonly TensorData[];
  * tensor. The caller may still read it, so its storage is never recycled.
  */
 export const fromTyped = (data: TypedArray, shape: Shape): ConcreteTensor => {
-  const buf = activeBackend().fromTypedArray(data);
+  const be = activeBackend();
+  const buf = be.fromTypedArray(data);
   pinStorage(buf);
-  return new ConcreteTensor(frozenShape(shape), dtypeOf(data), buf);
+  return new ConcreteTensor(frozenShape(shape), dtypeOf(data), buf, be);
 };
 
 const isTyped = (x: unknown): x is TypedArray =>
@@ -164,7 +165,8 @@ export const full = (shape: Shape, value: number, opts: CreateOptions = {}): Ten
 const fullFor = (op: string, shape: Shape, value: number, opts: CreateOptions): Tensor => {
   const s = checkShape(op, shape);
   const dtype = checkDType(op, opts.dtype ?? "float32");
-  return new ConcreteTensor(frozenShape(s), dtype, activeBackend().full(dtype, sizeOf(s), value));
+  const be = activeBackend();
+  return new ConcreteTensor(frozenShape(s), dtype, be.full(dtype, sizeOf(s), value), be);
 };
 
 /**

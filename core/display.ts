@@ -26,7 +26,7 @@ export interface Displayable {
   readonly shape: readonly number[];
   readonly dtype: string;
   toString(): string;
-  concrete(): { data(): ArrayLike<number> };
+  concrete(): { hostData(op: string): ArrayLike<number> };
 }
 
 const EDGE = 8;
@@ -68,7 +68,7 @@ export const tensorDisplay = (t: Displayable): MimeBundle => {
   }
   let data: ArrayLike<number>;
   try {
-    data = t.concrete().data();
+    data = t.concrete().hostData("display");
   } catch {
     // A symbolic value (inside a trace) has no elements to show.
     return { "text/html": `<pre>${esc(plain)}</pre>`, "text/plain": plain };

@@ -27,6 +27,7 @@ import { isFloat } from "./dtype.ts";
 import { ValueError } from "./errors.ts";
 import { ConcreteTensor, disposedError, type Tensor } from "./tensor.ts";
 import { debugNansOn } from "./trace.ts";
+import { checkOwners } from "./transfer.ts";
 import { type Graph, trace, type Var } from "./transforms/graph.ts";
 import { type TreeDef, unflatten } from "./tree/mod.ts";
 
@@ -73,8 +74,10 @@ export function fuse<A extends Tensor[], R extends Tensor | readonly Tensor[]>(
       cache.set(key, c);
     }
     if (c === null) return f(...args);
-    const bufs = activeBackend().fused(c.program, args.map((a) => (a as ConcreteTensor).buf), plan.size, plan.dtype);
-    const outs = bufs.map((buf) => new ConcreteTensor(plan.shape, plan.dtype, buf));
+    const be = activeBackend(), concrete = args as readonly Tensor[] as readonly ConcreteTensor[];
+    checkOwners("fuse", be, concrete);
+    const bufs = be.fused(c.program, concrete.map((a) => a.buf), plan.size, plan.dtype);
+    const outs = bufs.map((buf) => new ConcreteTensor(plan.shape, plan.dtype, buf, be));
     return unflatten(c.outTree, outs) as R;
   };
 }

@@ -19,7 +19,6 @@
  *
  * @module
  */
-import { activeBackend } from "./backend_registry.ts";
 import { TransformError, ValueError } from "./errors.ts";
 import { ConcreteTensor, isPermanent, isPinned, setCreationHook, Tensor } from "./tensor.ts";
 import { currentLevel } from "./trace.ts";
@@ -60,7 +59,7 @@ export function dispose(tree: unknown): void {
 function disposeOne(t: ConcreteTensor): void {
   if (t.disposed || isPermanent(t)) return;
   t.disposed = true;
-  if (!isPinned(t.buf)) activeBackend().release(t.buf);
+  if (!isPinned(t.buf)) t.backend.release(t.buf);
 }
 
 /**

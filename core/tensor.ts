@@ -6,8 +6,8 @@
  *
  * @module
  */
-import type { Buf } from "../backends/backend.ts";
-import type { DType } from "./dtype.ts";
+import type { Backend, Buf } from "../backends/backend.ts";
+import type { DType, TypedArray } from "./dtype.ts";
 import { ValueError } from "./errors.ts";
 import { JUPYTER_DISPLAY, tensorDisplay } from "./display.ts";
 import { formatShape, type Shape, sizeOf, stridesOf } from "./shape.ts";
@@ -67,24 +67,63 @@ export abstract class Tensor implements Aval {
    */
   abstract concrete(): ConcreteTensor;
 
-  /** The elements as nested arrays (a number for a scalar; bool as 0/1). */
+  /**
+   * The elements as nested arrays (a number for a scalar; bool as 0/1).
+   * Synchronous: every backend here can read its storage at once; a backend
+   * that cannot (a GPU) throws a `BackendError` pointing to {@link array}.
+   */
   toArray(): NestedArray {
     const c = this.concrete();
-    return nest(c.data(), c.shape);
+    return nest(c.hostData("toArray"), c.shape);
   }
 
-  /** A fresh typed array with the elements in row-major order. */
-  toTypedArray(): Buf {
-    return this.concrete().data().slice();
+  /** A fresh typed array with the elements in row-major order (synchronous, like {@link toArray}). */
+  toTypedArray(): TypedArray {
+    return this.concrete().hostData("toTypedArray").slice();
   }
 
-  /** The value of a one-element tensor. */
+  /** The value of a one-element tensor (synchronous, like {@link toArray}). */
   item(): number {
     const c = this.concrete();
     if (c.size !== 1) {
       throw new ValueError("item", `expected a tensor with one element, got shape ${formatShape(c.shape)}`);
     }
-    return c.data()[0];
+    return c.hostData("item")[0];
+  }
+
+  /**
+   * A fresh typed array with the elements in row-major order, read through
+   * the tensor's backend; works on every backend, including those whose
+   * storage can only be read asynchronously.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { tensor } from "../mod.ts";
+   * const d = await tensor([[1, 2], [3, 4]]).data();
+   * assert.deepEqual([...d], [1, 2, 3, 4]);
+   * ```
+   */
+  async data(): Promise<TypedArray> {
+    const c = this.concrete();
+    if (c.disposed) throw disposedError("data");
+    return await c.backend.read(c.buf);
+  }
+
+  /**
+   * The elements as nested arrays, like {@link toArray}, read asynchronously
+   * (see {@link data}).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { tensor } from "../mod.ts";
+   * assert.deepEqual(await tensor([[1, 2], [3, 4]]).array(), [[1, 2], [3, 4]]);
+   * ```
+   */
+  async array(): Promise<NestedArray> {
+    const shape = this.shape;
+    return nest(await this.data(), shape);
   }
 
   /** The notebook display: an HTML table (truncated) and `toString()`; see core/display.ts. */
@@ -141,28 +180,24 @@ export const setCreationHook = (f: ((t: ConcreteTensor) => void) | undefined): v
 export const disposedError = (op: string, what = "a tensor"): ValueError =>
   new ValueError(op, `${what} was disposed (by dispose or tidy) and cannot be used any more`);
 
-/** Reads `Buf` storage; set by the backend registry so this file needs no backend import. */
-let readStorage: (buf: Buf) => Buf = (buf) => buf;
-
-/** @internal Lets the backend registry say how storage is read. */
-export const setStorageReader = (f: (buf: Buf) => Buf): void => {
-  readStorage = f;
-};
-
 /**
- * A tensor whose value is known: its storage lives in `buf`. Users meet it as
- * `Tensor`; the class is exported for the core and backends.
+ * A tensor whose value is known: its storage is `buf`, a handle owned by
+ * `backend`, the backend that made it. Users meet it as `Tensor`; the class
+ * is exported for the core and backends.
  */
 export class ConcreteTensor extends Tensor {
-  /** @internal Storage owned by the backend; never written after construction. */
+  /** @internal Storage owned by `backend`; never written after construction. */
   readonly buf: Buf;
+  /** @internal The backend that made `buf`: it reads it, and `dispose` returns it there. */
+  readonly backend: Backend;
   /** @internal Set by `dispose`: the storage may have been recycled. */
   disposed = false;
 
   /** @internal Made by ops and constructors only; `shape` must be frozen. */
-  constructor(shape: Shape, dtype: DType, buf: Buf) {
+  constructor(shape: Shape, dtype: DType, buf: Buf, backend: Backend) {
     super(shape, dtype);
     this.buf = buf;
+    this.backend = backend;
     if (onCreate !== undefined) onCreate(this);
   }
 
@@ -171,14 +206,18 @@ export class ConcreteTensor extends Tensor {
     return this;
   }
 
-  /** @internal The storage as a typed array (not a copy: do not write). */
-  data(): Buf {
-    if (this.disposed) throw disposedError("read");
-    return readStorage(this.buf);
+  /**
+   * @internal The storage as a typed array, read synchronously through the
+   * backend (for a host-storage backend, the array itself: do not write).
+   * `op` names the caller in the errors.
+   */
+  hostData(op: string): TypedArray {
+    if (this.disposed) throw disposedError(op);
+    return this.backend.toTypedArray(this.buf);
   }
 }
 
-const nest = (data: Buf, shape: Shape): NestedArray => {
+const nest = (data: TypedArray, shape: Shape): NestedArray => {
   if (shape.length === 0) return data[0];
   const strides = stridesOf(shape);
   const build = (axis: number, offset: number): NestedArray[] => {

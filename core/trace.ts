@@ -18,6 +18,7 @@ import { isFloat } from "./dtype.ts";
 import { NanError, TransformError } from "./errors.ts";
 import type { Params, Primitive } from "./primitive.ts";
 import { formatShape, type Shape } from "./shape.ts";
+import { checkOwners } from "./transfer.ts";
 import { type Aval, ConcreteTensor, disposedError, frozenShape, pinStorage, Tensor } from "./tensor.ts";
 
 /** One running transform. */
@@ -122,7 +123,9 @@ const evaluate = (prim: Primitive, args: readonly ConcreteTensor[], params: Para
     if (args[i].disposed) throw disposedError(prim.name, `operand ${i}`);
   }
   const aval = prim.abstractEval(args, params);
-  const buf = prim.impl(activeBackend(), args, params, aval);
+  const be = activeBackend();
+  checkOwners(prim.name, be, args);
+  const buf = prim.impl(be, args, params, aval);
   // An output that is an operand's storage (reshape, a no-op cast) is shared
   // by two tensors from now on, so disposing one must not recycle it.
   for (let i = 0; i < args.length; i++) {
@@ -134,7 +137,7 @@ const evaluate = (prim: Primitive, args: readonly ConcreteTensor[], params: Para
   // A shape taken from an input is frozen already; a new one is frozen here.
   let shape = aval.shape;
   if (!sharesShape(shape, args)) shape = frozenShape(shape);
-  const out = new ConcreteTensor(shape, aval.dtype, buf);
+  const out = new ConcreteTensor(shape, aval.dtype, buf, be);
   if (nanChecks) checkFinite(prim, args, params, out);
   return out;
 };
@@ -212,7 +215,7 @@ export const inContext = <R>(label: string, body: () => R): R => {
 
 const allFinite = (t: ConcreteTensor): boolean => {
   if (!isFloat(t.dtype)) return true;
-  const d = t.data();
+  const d = t.hostData("debugNans");
   for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i])) return false;
   return true;
 };
@@ -228,7 +231,7 @@ const finiteParams = (params: Params): boolean => {
 
 const checkFinite = (prim: Primitive, args: readonly ConcreteTensor[], params: Params, out: ConcreteTensor): void => {
   if (allFinite(out) || !args.every(allFinite) || !finiteParams(params)) return;
-  const d = out.data();
+  const d = out.hostData("debugNans");
   let bad = 0;
   while (Number.isFinite(d[bad])) bad++;
   const what = Number.isNaN(d[bad]) ? "NaN" : d[bad] > 0 ? "+Inf" : "-Inf";

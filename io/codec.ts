@@ -31,7 +31,7 @@ export interface DecodeOptions {
 
 /** The little-endian bytes of a tensor's elements (a copy). */
 const tensorBytes = (t: Tensor): Uint8Array => {
-  const data = t.concrete().data();
+  const data = t.concrete().hostData("save");
   const out = new Uint8Array(data.byteLength);
   out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   if (!LITTLE_ENDIAN) swapBytes(out, ITEM_SIZE[t.dtype]);

@@ -36,12 +36,12 @@ import { gemm as tsGemm } from "../backends/ts/gemm.ts";
 import { axpy, dot, gemm, type GemmArgs, gemv, type GemvArgs, scal } from "../backends/openblas/blas.ts";
 import {
   candidatePaths,
-  createOpenBlasBackend,
   describeFailure,
   INSTALL_HINT,
   loadOpenBlas,
   type NativeBlas,
   openblasInfo,
+  openBlasKernels,
   PATH_VARIABLE,
 } from "../backends/openblas/mod.ts";
 import { availableBackends } from "../core/backend_registry.ts";
@@ -208,7 +208,7 @@ function assertMatmulAgrees(a: Tensor, b: Tensor, opts: MatmulOptions, what: str
 }
 
 describeOpenBlas("G7: the OpenBLAS backend's gemm against the TypeScript kernel and a float64 triple loop", (lib) => {
-  const backend = createOpenBlasBackend(lib);
+  const backend = openBlasKernels(lib);
 
   for (const dtype of DTYPES) {
     it(`${dtype}: 300 cases, m, n, k in 1..97, batches, transposes; |Δ| ≤ 4·k·u·(|A|·|B|)`, () => {

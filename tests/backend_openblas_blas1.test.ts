@@ -7,8 +7,8 @@
  */
 import { assert, fc, it } from "./lib/test.ts";
 import { describeOpenBlas } from "./lib/backends.ts";
-import { tsBackend } from "../backends/ts/backend.ts";
-import { createOpenBlasBackend } from "../backends/openblas/backend.ts";
+import { tsKernels } from "../backends/ts/backend.ts";
+import { openBlasKernels } from "../backends/openblas/backend.ts";
 import { BLAS1_FROM, blas1Binary } from "../backends/openblas/blas1.ts";
 import type { BinaryOp, BroadcastLayout } from "../backends/backend.ts";
 
@@ -40,7 +40,7 @@ const bitsEqual = (x: ArrayLike<number>, y: ArrayLike<number>, what: string) => 
 };
 
 describeOpenBlas("OpenBLAS level-1 paths for large elementwise ops", (lib) => {
-  const blas = createOpenBlasBackend(lib);
+  const blas = openBlasKernels(lib);
   const sizeArb = fc.integer({ min: BLAS1_FROM, max: BLAS1_FROM + 3000 });
 
   it("a + b and a − b (same shape, contiguous) equal the TypeScript kernel bit for bit", () => {
@@ -56,7 +56,7 @@ describeOpenBlas("OpenBLAS level-1 paths for large elementwise ops", (lib) => {
           const layout: BroadcastLayout = { shape, strides: [[shape[1], 1], [shape[1], 1]] };
           const got = blas1Binary(lib, op, a, b, layout, dtype);
           assert.ok(got !== undefined, "the level-1 path applies");
-          bitsEqual(got, tsBackend.binary(op, a, b, layout, dtype), `${op} ${dtype} n=${n}`);
+          bitsEqual(got, tsKernels.binary(op, a, b, layout, dtype), `${op} ${dtype} n=${n}`);
         },
       ),
       { numRuns: 20 },
@@ -79,7 +79,7 @@ describeOpenBlas("OpenBLAS level-1 paths for large elementwise ops", (lib) => {
           const [a, b] = scalarFirst ? [sv, x] : [x, sv];
           const got = blas1Binary(lib, "mul", a, b, layout, dtype);
           assert.ok(got !== undefined, "the level-1 path applies");
-          bitsEqual(got, tsBackend.binary("mul", a, b, layout, dtype), `mul by ${s} ${dtype} n=${n}`);
+          bitsEqual(got, tsKernels.binary("mul", a, b, layout, dtype), `mul by ${s} ${dtype} n=${n}`);
         },
       ),
       { numRuns: 20 },
@@ -101,7 +101,7 @@ describeOpenBlas("OpenBLAS level-1 paths for large elementwise ops", (lib) => {
     ];
     for (const [what, op, x, y, layout] of cases) {
       assert.equal(blas1Binary(lib, op, x, y, layout, "float32"), undefined, what);
-      bitsEqual(blas.binary(op, x, y, layout, "float32"), tsBackend.binary(op, x, y, layout, "float32"), what);
+      bitsEqual(blas.binary(op, x, y, layout, "float32"), tsKernels.binary(op, x, y, layout, "float32"), what);
     }
     // Integer tensors never take it.
     const i32 = new Int32Array(n).fill(7);

@@ -5,15 +5,8 @@
  */
 import { assert, describe, fc, it } from "./lib/test.ts";
 import { erf as erfScalar } from "../backends/ts/special_math.ts";
-import {
-  type BinaryOp,
-  type Buf,
-  FUSED_BINARY_OPS,
-  type ReduceOp,
-  UNARY_OPS,
-  type UnaryOp,
-} from "../backends/backend.ts";
-import { allocTyped, type DType } from "../core/dtype.ts";
+import { type BinaryOp, FUSED_BINARY_OPS, type ReduceOp, UNARY_OPS, type UnaryOp } from "../backends/backend.ts";
+import { allocTyped, type DType, type TypedArray } from "../core/dtype.ts";
 import { broadcastStrides, type Shape, sizeOf, stridesOf } from "../core/shape.ts";
 import { binary, cast, full, unary, where } from "../backends/ts/elementwise.ts";
 import { reduce } from "../backends/ts/reduce.ts";
@@ -40,7 +33,7 @@ const dot = (idx: readonly number[], strides: readonly number[], offset = 0) =>
   idx.reduce((acc, v, d) => acc + v * strides[d], offset);
 
 /** Equal element by element (NaN equals NaN), within `tol` relative to max(1, |expected|). */
-function assertClose(actual: Buf, expected: Buf, what: string, tol = 0) {
+function assertClose(actual: TypedArray, expected: TypedArray, what: string, tol = 0) {
   assert.equal(actual.constructor.name, expected.constructor.name, `${what}: storage type`);
   assert.equal(actual.length, expected.length, `${what}: length`);
   for (let i = 0; i < actual.length; i++) {
@@ -79,7 +72,7 @@ function valueArb(dtype: DType, small = false): fc.Arbitrary<number> {
   );
 }
 
-const bufArb = (dtype: DType, n: number, small = false): fc.Arbitrary<Buf> =>
+const bufArb = (dtype: DType, n: number, small = false): fc.Arbitrary<TypedArray> =>
   fc.array(valueArb(dtype, small), { minLength: n, maxLength: n }).map((v) => {
     const b = allocTyped(dtype, n);
     b.set(v);
@@ -226,7 +219,7 @@ function refFold(op: ReduceOp, values: number[], dtype: DType): number {
 }
 
 /** Reduce by grouping every element under its kept index. */
-function refReduce(op: ReduceOp, x: Buf, shape: Shape, axes: number[], dtype: DType): Buf {
+function refReduce(op: ReduceOp, x: TypedArray, shape: Shape, axes: number[], dtype: DType): TypedArray {
   const kept = shape.map((_, d) => d).filter((d) => !axes.includes(d));
   const outShape = kept.map((d) => shape[d]);
   const groups: number[][] = Array.from({ length: sizeOf(outShape) }, () => []);
@@ -690,7 +683,7 @@ describe("layout kernels", () => {
         const j = ind[dot(idx.slice(axis, axis + q), ist)];
         expected[i] = x[dot([...idx.slice(0, axis), j, ...idx.slice(axis + q)], xs)];
       });
-      assertClose(gather(x, shape, ind, indexShape, axis, "float64"), expected, `gather axis ${axis}`);
+      assertClose(gather(x, shape, ind, indexShape, axis, "float64", "take"), expected, `gather axis ${axis}`);
     }));
   });
 
@@ -710,14 +703,18 @@ describe("layout kernels", () => {
       });
       const expected = allocTyped(dtype, acc.length);
       expected.set(acc);
-      assertClose(scatterAdd(upd, ind, indexShape, shape, axis, dtype), expected, `scatterAdd axis ${axis}`);
+      assertClose(
+        scatterAdd(upd, ind, indexShape, shape, axis, dtype, "scatterAdd"),
+        expected,
+        `scatterAdd axis ${axis}`,
+      );
     }));
   });
 
   it("scatterAdd sums float32 repeats in doubles", () => {
     const upd = new Float32Array(1001).fill(1);
     upd[0] = 2 ** 24;
-    const out = scatterAdd(upd, new Int32Array(1001), [1001], [2], 0, "float32");
+    const out = scatterAdd(upd, new Int32Array(1001), [1001], [2], 0, "float32", "scatterAdd");
     assert.deepEqual([...out], [2 ** 24 + 1000, 0]);
   });
 });

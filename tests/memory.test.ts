@@ -9,13 +9,19 @@ import { assert, describe, fc, it } from "./lib/test.ts";
 import { forEachBackend } from "./lib/backends.ts";
 import {
   add,
+  broadcastTo,
+  cast,
   concat,
   dispose,
   exp,
+  extractPatches,
   fuse,
+  gather,
   grad,
+  greater,
   keep,
   matmul,
+  max,
   mul,
   neg,
   pad,
@@ -29,6 +35,7 @@ import {
   tidy,
   transpose,
   vjp,
+  where,
   zeros,
 } from "../mod.ts";
 import { ConcreteTensor } from "../core/tensor.ts";
@@ -42,10 +49,15 @@ const big = (seed: number, n = N): Tensor =>
 const bufOf = (t: Tensor) => (t as ConcreteTensor).buf;
 
 describe("dispose", () => {
-  it("a disposed tensor cannot be read or used, and the error names the op", () => {
+  it("a disposed tensor cannot be read or used, and the error names the op", async () => {
     const y = exp(tensor([0, 1]));
     dispose(y);
-    assert.throws(() => y.toArray(), (e) => e instanceof ValueError && /read: a tensor was disposed/.test(e.message));
+    assert.throws(
+      () => y.toArray(),
+      (e) => e instanceof ValueError && /toArray: a tensor was disposed/.test(e.message),
+    );
+    await assert.rejects(y.data(), (e) => e instanceof ValueError && /data: a tensor was disposed/.test(e.message));
+    await assert.rejects(y.array(), /data: a tensor was disposed/);
     const one = exp(tensor([0]));
     dispose(one);
     assert.throws(() => one.item(), /disposed/);
@@ -174,6 +186,13 @@ forEachBackend((backend, it) =>
       (xs) => sum(reshape(concat([xs[0], xs[1]], 0), [2, side, side]), 0),
       (xs) => pad(xs[0], [[0, 0], [0, 0]]),
       (xs) => scatterAdd(xs[0], tensor(Int32Array.from({ length: side }, (_, i) => (i * 7) % side)), [side, side], 0),
+      // Kernels that overwrite their whole output without zeroing it first:
+      (xs) => cast(cast(xs[0], "float64"), "float32"),
+      (xs) => where(greater(xs[0], 0), xs[0], xs[1]),
+      (xs) => gather(xs[0], tensor(Int32Array.from({ length: side }, (_, i) => ((i * 5) % side) - (i % 2) * side)), 1),
+      (xs) => broadcastTo(max(xs[0], 1, true), [side, side]),
+      (xs) =>
+        reshape(extractPatches(reshape(xs[0], [1, side, side, 1]), { kernel: [2, 1], strides: [2, 1] }), [side, side]),
     ];
     const programArb = fc.array(
       fc.record({ op: fc.nat(ops.length - 1), a: fc.nat(), b: fc.nat(), drop: fc.boolean() }),

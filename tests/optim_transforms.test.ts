@@ -99,7 +99,7 @@ describe("fused and op-by-op paths", () => {
   /** Kernel calls (by name) that wrote more than one element, during `f`. */
   const bigKernels = (f: () => void): Map<string, number> => {
     const inner = activeBackend(), counts = new Map<string, number>();
-    const wrapped: Record<string, unknown> = { name: inner.name };
+    const wrapped: Record<string, unknown> = { ...inner };
     for (const [k, v] of Object.entries(inner)) {
       if (typeof v !== "function") continue;
       wrapped[k] = (...args: unknown[]) => {

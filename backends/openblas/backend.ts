@@ -7,18 +7,20 @@
  *
  * @module
  */
-import type { DType } from "../../core/dtype.ts";
+import type { DType, TypedArray } from "../../core/dtype.ts";
 import { DTypeError } from "../../core/errors.ts";
-import type { Backend, Buf, GemmDims } from "../backend.ts";
+import type { Backend, GemmDims } from "../backend.ts";
 import { checkGemm, forEachProduct } from "../gemm_batches.ts";
-import { tsBackend } from "../ts/backend.ts";
+import { hostBackend, type HostKernels } from "../host.ts";
+import { tsKernels } from "../ts/backend.ts";
 import { alloc, allocUninitialized } from "../ts/pool.ts";
 import { dot, gemm, gemv, type Real } from "./blas.ts";
 import { blas1Binary } from "./blas1.ts";
 import type { NativeBlas } from "./native.ts";
 
 /**
- * A backend whose products run in the given OpenBLAS.
+ * A backend whose products run in the given OpenBLAS. Its storage is host
+ * typed arrays, like the TS backend's, so tensors of the two mix freely.
  *
  * @example
  * ```ts
@@ -29,22 +31,44 @@ import type { NativeBlas } from "./native.ts";
  * if (lib._tag === "Right") {
  *   const be = createOpenBlasBackend(lib.right);
  *   const dims = { batch: 1, m: 2, n: 2, k: 2, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 };
- *   const c = be.gemm(Float32Array.of(1, 2, 3, 4), Float32Array.of(5, 6, 7, 8), dims, "float32");
- *   assert.deepEqual([...c], [19, 22, 43, 50]);
+ *   const a = be.fromTypedArray(Float32Array.of(1, 2, 3, 4));
+ *   const b = be.fromTypedArray(Float32Array.of(5, 6, 7, 8));
+ *   assert.deepEqual([...be.toTypedArray(be.gemm(a, b, dims, "float32"))], [19, 22, 43, 50]);
  * }
  * ```
  */
 export function createOpenBlasBackend(lib: NativeBlas): Backend {
+  return hostBackend(openBlasKernels(lib));
+}
+
+/**
+ * The OpenBLAS backend's kernels over typed arrays: the TS kernels with
+ * `gemm` and large `binary` ops replaced.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadOpenBlas } from "./library.ts";
+ * import { openBlasKernels } from "./backend.ts";
+ * const lib = loadOpenBlas();
+ * if (lib._tag === "Right") {
+ *   const dims = { batch: 1, m: 1, n: 1, k: 2, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 };
+ *   const c = openBlasKernels(lib.right).gemm(Float64Array.of(1, 2), Float64Array.of(3, 4), dims, "float64");
+ *   assert.deepEqual([...c], [11]);
+ * }
+ * ```
+ */
+export function openBlasKernels(lib: NativeBlas): HostKernels {
   return {
-    ...tsBackend,
+    ...tsKernels,
     name: "openblas",
     gemm: (a, b, dims, dtype) => batchedGemm(lib, a, b, dims, dtype),
     binary: (op, a, b, layout, dtype) =>
-      blas1Binary(lib, op, a, b, layout, dtype) ?? tsBackend.binary(op, a, b, layout, dtype),
+      blas1Binary(lib, op, a, b, layout, dtype) ?? tsKernels.binary(op, a, b, layout, dtype),
   };
 }
 
-function batchedGemm(lib: NativeBlas, a: Buf, b: Buf, dims: GemmDims, dtype: DType): Buf {
+function batchedGemm(lib: NativeBlas, a: TypedArray, b: TypedArray, dims: GemmDims, dtype: DType): TypedArray {
   checkGemm(a, b, dims, dtype);
   const Ctor = dtype === "float32" ? Float32Array : Float64Array;
   if (!(a instanceof Ctor) || !(b instanceof Ctor)) {

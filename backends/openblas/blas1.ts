@@ -11,8 +11,8 @@
  *
  * @module
  */
-import type { DType } from "../../core/dtype.ts";
-import type { BinaryOp, BroadcastLayout, Buf } from "../backend.ts";
+import type { DType, TypedArray } from "../../core/dtype.ts";
+import type { BinaryOp, BroadcastLayout } from "../backend.ts";
 import { axpy, type Real, scal } from "./blas.ts";
 import type { NativeBlas } from "./native.ts";
 import { allocUninitialized } from "../ts/pool.ts";
@@ -47,11 +47,11 @@ export const BLAS1_FROM = 1 << 16;
 export function blas1Binary(
   lib: NativeBlas,
   op: BinaryOp,
-  a: Buf,
-  b: Buf,
+  a: TypedArray,
+  b: TypedArray,
   layout: BroadcastLayout,
   dtype: DType,
-): Buf | undefined {
+): TypedArray | undefined {
   if (dtype !== "float32" && dtype !== "float64") return undefined;
   const n = layout.shape.reduce((x, y) => x * y, 1);
   if (n < BLAS1_FROM) return undefined;

@@ -29,7 +29,7 @@ import type { NativeBlas } from "./native.ts";
 export { candidatePaths, describeFailure, INSTALL_HINT, loadOpenBlas, PATH_VARIABLE } from "./library.ts";
 export type { OpenBlasUnavailable } from "./library.ts";
 export type { LoadAttempt, NativeBlas } from "./native.ts";
-export { createOpenBlasBackend } from "./backend.ts";
+export { createOpenBlasBackend, openBlasKernels } from "./backend.ts";
 
 // The library is searched for once per process: dlopen is not free, and a
 // failed search would otherwise repeat on every attempt.

@@ -6,6 +6,7 @@
  * @module
  */
 import type { Backend } from "../backend.ts";
+import { hostBackend, type HostKernels } from "../host.ts";
 import { binary, cast, full, unary, where } from "./elementwise.ts";
 import { fused } from "./fused.ts";
 import { gemm } from "./gemm.ts";
@@ -16,22 +17,20 @@ import { release } from "./pool.ts";
 import { reduce } from "./reduce.ts";
 
 /**
- * The TypeScript backend. A `Buf` is the typed array itself, so
- * `fromTypedArray` and `toTypedArray` hand it through unchanged.
+ * The TypeScript kernels over typed arrays, for backends that reuse some of
+ * them (OpenBLAS runs every kernel but its products and large axpy-shaped
+ * sums here).
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { tsBackend } from "./backend.ts";
- * const x = tsBackend.fromTypedArray(Float32Array.of(1, 2, 3));
- * const y = tsBackend.binary("mul", x, x, { shape: [3], strides: [[1], [1]] }, "float32");
- * assert.deepEqual([...tsBackend.toTypedArray(tsBackend.reduce("sum", y, [3], [0], "float32"))], [14]);
+ * import { tsKernels } from "./backend.ts";
+ * const y = tsKernels.binary("mul", Float32Array.of(1, 2), Float32Array.of(3, 4), { shape: [2], strides: [[1], [1]] }, "float32");
+ * assert.deepEqual([...y], [3, 8]);
  * ```
  */
-export const tsBackend: Backend = {
+export const tsKernels: HostKernels = {
   name: "ts",
-  fromTypedArray: (data) => data,
-  toTypedArray: (buf) => buf,
   release,
   full,
   unary,
@@ -51,3 +50,18 @@ export const tsBackend: Backend = {
   foldPatches,
   fused,
 };
+
+/**
+ * The TypeScript backend. Its `Buf` is the typed array itself
+ * (`backends/host.ts`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { tsBackend } from "./backend.ts";
+ * const x = tsBackend.fromTypedArray(Float32Array.of(1, 2, 3));
+ * const y = tsBackend.binary("mul", x, x, { shape: [3], strides: [[1], [1]] }, "float32");
+ * assert.deepEqual([...tsBackend.toTypedArray(tsBackend.reduce("sum", y, [3], [0], "float32"))], [14]);
+ * ```
+ */
+export const tsBackend: Backend = hostBackend(tsKernels);

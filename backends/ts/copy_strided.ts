@@ -4,9 +4,9 @@
  *
  * @module
  */
-import type { Buf, StridedView } from "../backend.ts";
-import type { DType } from "../../core/dtype.ts";
-import { alloc } from "./pool.ts";
+import type { StridedView } from "../backend.ts";
+import type { DType, TypedArray } from "../../core/dtype.ts";
+import { allocUninitialized } from "./pool.ts";
 import { sizeOf } from "../../core/shape.ts";
 import { collapseAxes, outerStarts } from "./strided.ts";
 
@@ -28,7 +28,7 @@ const SET_MIN = 64;
  * assert.deepEqual([...dst], [0, 0, 2, 3]);
  * ```
  */
-export function copyRange(src: Buf, s: number, dst: Buf, d: number, len: number): void {
+export function copyRange(src: TypedArray, s: number, dst: TypedArray, d: number, len: number): void {
   if (len >= SET_MIN) dst.set(src.subarray(s, s + len), d);
   else for (const e = d + len; d < e; d++, s++) dst[d] = src[s];
 }
@@ -50,9 +50,10 @@ export function copyRange(src: Buf, s: number, dst: Buf, d: number, len: number)
  * assert.deepEqual([...flipped], [3, 2, 1]);
  * ```
  */
-export function copyStrided(x: Buf, view: StridedView, dtype: DType): Buf {
+export function copyStrided(x: TypedArray, view: StridedView, dtype: DType): TypedArray {
   const n = sizeOf(view.shape);
-  const out = alloc(dtype, n);
+  // every element is written below (the slab, then its repeats)
+  const out = allocUninitialized(dtype, n);
   if (n === 0) return out;
   const c = collapseAxes(view.shape, [view.strides]);
   let shape = c.shape;
@@ -71,7 +72,7 @@ export function copyStrided(x: Buf, view: StridedView, dtype: DType): Buf {
 }
 
 /** Writes the (merged, non-empty) view into `out[0 .. size)`. */
-function copySlab(x: Buf, offset: number, shape: number[], strides: number[], out: Buf): void {
+function copySlab(x: TypedArray, offset: number, shape: number[], strides: number[], out: TypedArray): void {
   const r = shape.length;
   if (r === 0) {
     out[0] = x[offset];
@@ -114,7 +115,16 @@ function copySlab(x: Buf, offset: number, shape: number[], strides: number[], ou
  * 4 KiB), put all 32 source lines in one L1 set and thrash it; 8 fit its
  * associativity. Measured 2–4× faster than 32×32 tiles on Deno and Bun.
  */
-function copyTiles(x: Buf, base: number, rows: number, cols: number, sr: number, sc: number, out: Buf, o: number) {
+function copyTiles(
+  x: TypedArray,
+  base: number,
+  rows: number,
+  cols: number,
+  sr: number,
+  sc: number,
+  out: TypedArray,
+  o: number,
+) {
   const c8 = cols - (cols % 8);
   for (let i0 = 0; i0 < rows; i0 += PANEL) {
     const i1 = Math.min(i0 + PANEL, rows);

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import type { Buf } from "../backend.ts";
-import type { DType } from "../../core/dtype.ts";
+
+import type { DType, TypedArray } from "../../core/dtype.ts";
 import type { Shape } from "../../core/shape.ts";
 import { allocUninitialized } from "./pool.ts";
 
@@ -29,7 +29,7 @@ const around = (shape: Shape, axis: number): [number, number, number] => {
  * assert.deepEqual([...cumsum(Float32Array.of(1, 2, 3, 4), [2, 2], 0, true, "float32")], [4, 6, 3, 4]);
  * ```
  */
-export function cumsum(x: Buf, shape: Shape, axis: number, reverse: boolean, dtype: DType): Buf {
+export function cumsum(x: TypedArray, shape: Shape, axis: number, reverse: boolean, dtype: DType): TypedArray {
   const [outer, n, inner] = around(shape, axis);
   const out = allocUninitialized(dtype, x.length);
   const acc = new Float64Array(inner);
@@ -60,7 +60,7 @@ export function cumsum(x: Buf, shape: Shape, axis: number, reverse: boolean, dty
  * assert.deepEqual([...argsort(Float64Array.of(3, NaN, 1, 3), [4], 0, true, "float64")], [0, 3, 2, 1]);
  * ```
  */
-export function argsort(x: Buf, shape: Shape, axis: number, descending: boolean, _dtype: DType): Buf {
+export function argsort(x: TypedArray, shape: Shape, axis: number, descending: boolean, _dtype: DType): TypedArray {
   const [outer, n, inner] = around(shape, axis);
   const out = allocUninitialized("int32", x.length);
   const idx = new Array<number>(n);

@@ -4,9 +4,9 @@
  *
  * @module
  */
-import type { Buf } from "../backend.ts";
-import type { DType } from "../../core/dtype.ts";
-import { alloc } from "./pool.ts";
+
+import type { DType, TypedArray } from "../../core/dtype.ts";
+import { alloc, allocUninitialized } from "./pool.ts";
 
 export { unary } from "./elementwise_unary.ts";
 export { binary, where } from "./elementwise_binary.ts";
@@ -45,9 +45,10 @@ export const toInt32 = (v: number): number =>
  * assert.deepEqual([...cast(Uint8Array.of(1, 0), "bool", "float64")], [1, 0]);
  * ```
  */
-export function cast(x: Buf, from: DType, to: DType): Buf {
+export function cast(x: TypedArray, from: DType, to: DType): TypedArray {
   const n = x.length;
-  const out = alloc(to, n);
+  // every element is written below
+  const out = allocUninitialized(to, n);
   const fromFloat = from === "float32" || from === "float64";
   if (to === "bool") {
     for (let i = 0; i < n; i++) out[i] = x[i] !== 0 ? 1 : 0;
@@ -77,10 +78,10 @@ export function cast(x: Buf, from: DType, to: DType): Buf {
  * assert.deepEqual([...full("bool", 1, 3)], [1]);
  * ```
  */
-export function full(dtype: DType, size: number, value: number): Buf {
+export function full(dtype: DType, size: number, value: number): TypedArray {
   const v = dtype === "bool" ? (value !== 0 ? 1 : 0) : dtype === "int32" ? toInt32(value) : value;
-  const out = alloc(dtype, size);
-  // Fresh typed arrays are already +0; -0 still needs the fill.
-  if (!Object.is(v, 0)) out.fill(v);
-  return out;
+  // Zeros come zeroed from the pool (or fresh); anything else is one fill
+  // over storage whose old contents do not matter.
+  if (Object.is(v, 0)) return alloc(dtype, size);
+  return allocUninitialized(dtype, size).fill(v);
 }

@@ -8,9 +8,9 @@
  *
  * @module
  */
-import type { BinaryOp, BroadcastLayout, Buf } from "../backend.ts";
-import type { DType } from "../../core/dtype.ts";
-import { alloc } from "./pool.ts";
+import type { BinaryOp, BroadcastLayout } from "../backend.ts";
+import type { DType, TypedArray } from "../../core/dtype.ts";
+import { allocUninitialized } from "./pool.ts";
 import { ValueError } from "../../core/errors.ts";
 import { type Shape, sizeOf } from "../../core/shape.ts";
 import { planRows, type RowPlan } from "./strided.ts";
@@ -67,13 +67,14 @@ const writesBool = (op: BinaryOp): boolean =>
  */
 export function binary(
   op: BinaryOp,
-  a: Buf,
-  b: Buf,
+  a: TypedArray,
+  b: TypedArray,
   layout: BroadcastLayout,
   dtype: DType,
-): Buf {
+): TypedArray {
   const n = sizeOf(layout.shape);
-  const out = alloc(writesBool(op) ? "bool" : dtype, n);
+  // every element is written below
+  const out = allocUninitialized(writesBool(op) ? "bool" : dtype, n);
   if (n === 0) return out;
   const intWrap = dtype === "int32" && (op === "mul" || op === "pow");
   // The common cases are decided before planning rows, which allocates.
@@ -102,7 +103,7 @@ export function binary(
 }
 
 /** Both inputs contiguous and of the output's size; false if `op` has no fast path. */
-function contiguous(op: BinaryOp, a: Buf, b: Buf, out: Buf, n: number): boolean {
+function contiguous(op: BinaryOp, a: TypedArray, b: TypedArray, out: TypedArray, n: number): boolean {
   switch (op) {
     case "add":
       for (let i = 0; i < n; i++) out[i] = a[i] + b[i];
@@ -134,7 +135,7 @@ function contiguous(op: BinaryOp, a: Buf, b: Buf, out: Buf, n: number): boolean 
 }
 
 /** `a` contiguous, `b` one value `s`. */
-function scalarRight(op: BinaryOp, a: Buf, s: number, out: Buf, n: number): boolean {
+function scalarRight(op: BinaryOp, a: TypedArray, s: number, out: TypedArray, n: number): boolean {
   switch (op) {
     case "add":
       for (let i = 0; i < n; i++) out[i] = a[i] + s;
@@ -167,7 +168,7 @@ function scalarRight(op: BinaryOp, a: Buf, s: number, out: Buf, n: number): bool
 }
 
 /** `a` one value `s`, `b` contiguous. */
-function scalarLeft(op: BinaryOp, s: number, b: Buf, out: Buf, n: number): boolean {
+function scalarLeft(op: BinaryOp, s: number, b: TypedArray, out: TypedArray, n: number): boolean {
   switch (op) {
     case "add":
       for (let i = 0; i < n; i++) out[i] = s + b[i];
@@ -187,7 +188,7 @@ function scalarLeft(op: BinaryOp, s: number, b: Buf, out: Buf, n: number): boole
 }
 
 /** The general walk: rows of the innermost merged axis, per-input inner strides. */
-function strided(op: BinaryOp, a: Buf, b: Buf, out: Buf, p: RowPlan): void {
+function strided(op: BinaryOp, a: TypedArray, b: TypedArray, out: TypedArray, p: RowPlan): void {
   const { rows, inner } = p;
   const [ra, rb] = p.starts;
   const [sa, sb] = p.steps;
@@ -283,7 +284,7 @@ function strided(op: BinaryOp, a: Buf, b: Buf, out: Buf, p: RowPlan): void {
 }
 
 /** int32 `mul` and `pow`, which doubles would round before the store wraps. */
-function int32Strided(op: "mul" | "pow", a: Buf, b: Buf, out: Buf, p: RowPlan): void {
+function int32Strided(op: "mul" | "pow", a: TypedArray, b: TypedArray, out: TypedArray, p: RowPlan): void {
   const { rows, inner } = p;
   const [ra, rb] = p.starts;
   const [sa, sb] = p.steps;
@@ -323,14 +324,15 @@ function intPow(base: number, exp: number): number {
  * ```
  */
 export function where(
-  cond: Buf,
-  a: Buf,
-  b: Buf,
+  cond: TypedArray,
+  a: TypedArray,
+  b: TypedArray,
   layout: BroadcastLayout,
   dtype: DType,
-): Buf {
+): TypedArray {
   const n = sizeOf(layout.shape);
-  const out = alloc(dtype, n);
+  // every element is written below
+  const out = allocUninitialized(dtype, n);
   if (n === 0) return out;
   const [lc, la, lb] = layout.strides;
   const kc = readKind(layout.shape, lc), ka = readKind(layout.shape, la), kb = readKind(layout.shape, lb);

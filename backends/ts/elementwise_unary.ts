@@ -7,9 +7,9 @@
  *
  * @module
  */
-import type { Buf, UnaryOp } from "../backend.ts";
-import type { DType } from "../../core/dtype.ts";
-import { alloc } from "./pool.ts";
+import type { UnaryOp } from "../backend.ts";
+import type { DType, TypedArray } from "../../core/dtype.ts";
+import { allocUninitialized } from "./pool.ts";
 import { ValueError } from "../../core/errors.ts";
 import { erf, softplus } from "./special_math.ts";
 
@@ -28,9 +28,10 @@ import { erf, softplus } from "./special_math.ts";
  * assert.deepEqual([...unary("logicalNot", Uint8Array.of(0, 1), "bool")], [1, 0]);
  * ```
  */
-export function unary(op: UnaryOp, x: Buf, dtype: DType): Buf {
+export function unary(op: UnaryOp, x: TypedArray, dtype: DType): TypedArray {
   const n = x.length;
-  const out = alloc(op === "logicalNot" ? "bool" : dtype, n);
+  // every element is written below
+  const out = allocUninitialized(op === "logicalNot" ? "bool" : dtype, n);
   switch (op) {
     case "neg":
       for (let i = 0; i < n; i++) out[i] = -x[i];

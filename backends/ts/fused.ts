@@ -10,13 +10,13 @@
  *
  * @module
  */
-import type { DType } from "../../core/dtype.ts";
+import type { DType, TypedArray } from "../../core/dtype.ts";
 import { allocUninitialized } from "./pool.ts";
 import { BackendError, DTypeError, ValueError } from "../../core/errors.ts";
-import type { Buf, FusedInstr, FusedProgram } from "../backend.ts";
+import type { FusedInstr, FusedProgram } from "../backend.ts";
 import { erf, softplus } from "./special_math.ts";
 
-type Kernel = (inputs: readonly Buf[], outputs: Buf[], n: number, consts: readonly number[]) => void;
+type Kernel = (inputs: readonly TypedArray[], outputs: TypedArray[], n: number, consts: readonly number[]) => void;
 
 /** Rounds halves to even, as the `round` kernel does. */
 const roundHalfEven = (v: number): number => {
@@ -143,7 +143,7 @@ function kernelFor(p: FusedProgram): Kernel {
  * assert.deepEqual([...z], [1, Math.E]);
  * ```
  */
-export function fused(program: FusedProgram, inputs: readonly Buf[], size: number, dtype: DType): Buf[] {
+export function fused(program: FusedProgram, inputs: readonly TypedArray[], size: number, dtype: DType): TypedArray[] {
   if (dtype !== "float32" && dtype !== "float64") {
     throw new DTypeError("fused", `expected float32 or float64, got ${dtype}`);
   }

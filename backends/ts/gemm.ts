@@ -21,8 +21,8 @@
  *
  * @module
  */
-import type { DType } from "../../core/dtype.ts";
-import type { Buf, GemmDims } from "../backend.ts";
+import type { DType, TypedArray } from "../../core/dtype.ts";
+import type { GemmDims } from "../backend.ts";
 import { checkGemm, forEachProduct } from "../gemm_batches.ts";
 import { type Accumulator, microKernel4x1, microKernel4x4, MR, NR } from "./gemm_kernel.ts";
 import { gemmSmall, type Input } from "./gemm_small.ts";
@@ -72,7 +72,7 @@ let cBlock = new Float64Array(0);
  * assert.deepEqual([...gemm(a, bt, { ...dims, transB: true }, "float32")], [4, 5, 10, 11]);
  * ```
  */
-export function gemm(a: Buf, b: Buf, dims: GemmDims, dtype: DType): Buf {
+export function gemm(a: TypedArray, b: TypedArray, dims: GemmDims, dtype: DType): TypedArray {
   checkGemm(a, b, dims, dtype);
   const out = alloc(dtype, dims.batch * dims.m * dims.n) as Float32Array | Float64Array;
   if (out.length === 0 || dims.k === 0) return out;

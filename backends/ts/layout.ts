@@ -8,9 +8,9 @@
  *
  * @module
  */
-import type { Buf } from "../backend.ts";
-import type { DType } from "../../core/dtype.ts";
-import { alloc } from "./pool.ts";
+import type { DType, TypedArray } from "../../core/dtype.ts";
+import { DTypeError, ValueError } from "../../core/errors.ts";
+import { alloc, allocUninitialized } from "./pool.ts";
 import { type Shape, sizeOf, stridesOf } from "../../core/shape.ts";
 import { copyRange } from "./copy_strided.ts";
 import { full } from "./elementwise.ts";
@@ -39,14 +39,14 @@ function extent(shape: Shape, from: number, to: number): number {
  * ```
  */
 export function pad(
-  x: Buf,
+  x: TypedArray,
   shape: Shape,
   lo: readonly number[],
   hi: readonly number[],
   interior: readonly number[],
   value: number,
   dtype: DType,
-): Buf {
+): TypedArray {
   const r = shape.length;
   const outShape = new Array<number>(r);
   for (let d = 0; d < r; d++) {
@@ -86,7 +86,7 @@ export function pad(
  * assert.deepEqual([...out], [1, 2, 3, 4, 5, 6]);
  * ```
  */
-export function concat(xs: readonly Buf[], shapes: readonly Shape[], axis: number, dtype: DType): Buf {
+export function concat(xs: readonly TypedArray[], shapes: readonly Shape[], axis: number, dtype: DType): TypedArray {
   if (xs.length === 0) return alloc(dtype, 0);
   const ref = shapes[0];
   const outer = extent(ref, 0, axis);
@@ -94,7 +94,8 @@ export function concat(xs: readonly Buf[], shapes: readonly Shape[], axis: numbe
   let total = 0;
   for (const s of shapes) total += s[axis];
   const outRow = total * inner;
-  const out = alloc(dtype, outer * outRow);
+  // every element is written below
+  const out = allocUninitialized(dtype, outer * outRow);
   if (out.length === 0) return out;
   for (let i = 0, at = 0; i < xs.length; i++) {
     const chunk = shapes[i][axis] * inner;
@@ -106,32 +107,68 @@ export function concat(xs: readonly Buf[], shapes: readonly Shape[], axis: numbe
 }
 
 /**
+ * The indices as positions in `[0, len)`: negative ones wrap (as NumPy), and
+ * one outside `[-len, len)` throws a `ValueError` naming `op`. Returns the
+ * array itself when nothing wraps.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { wrapIndices } from "./layout.ts";
+ * assert.deepEqual([...wrapIndices("take", Int32Array.of(0, -1), 3)], [0, 2]);
+ * assert.throws(() => wrapIndices("take", Int32Array.of(3), 3), /take: index 3 \(at flat position 0\) is out of range/);
+ * ```
+ */
+export function wrapIndices(op: string, indices: Int32Array, len: number): Int32Array {
+  let copy: Int32Array | null = null;
+  for (let i = 0; i < indices.length; i++) {
+    const v = indices[i];
+    if (v >= 0 && v < len) continue;
+    if (v < -len || v >= len) {
+      throw new ValueError(op, `index ${v} (at flat position ${i}) is out of range for an axis of size ${len}`);
+    }
+    copy ??= indices.slice();
+    copy[i] = v + len;
+  }
+  return copy ?? indices;
+}
+
+/** The index buffer as int32 (the core passes int32 tensors' storage). */
+const int32Indices = (op: string, indices: TypedArray): Int32Array => {
+  if (!(indices instanceof Int32Array)) throw new DTypeError(op, "indices must be int32 storage");
+  return indices;
+};
+
+/**
  * `np.take(x, indices, axis)`: the output shape is
- * `shape[:axis] + indexShape + shape[axis+1:]`; indices are already in
- * `[0, shape[axis])`.
+ * `shape[:axis] + indexShape + shape[axis+1:]`; negative indices wrap, and
+ * one out of range throws (see {@link wrapIndices}).
  *
  * @example Picking rows, and picking one element per row
  * ```ts
  * import assert from "node:assert/strict";
  * import { gather } from "./layout.ts";
  * const x = Float32Array.of(1, 2, 3, 4, 5, 6);
- * assert.deepEqual([...gather(x, [3, 2], Int32Array.of(2, 0), [2], 0, "float32")], [5, 6, 1, 2]);
- * assert.deepEqual([...gather(x, [3, 2], Int32Array.of(1), [], 1, "float32")], [2, 4, 6]);
+ * assert.deepEqual([...gather(x, [3, 2], Int32Array.of(2, 0), [2], 0, "float32", "take")], [5, 6, 1, 2]);
+ * assert.deepEqual([...gather(x, [3, 2], Int32Array.of(-1), [], 1, "float32", "take")], [2, 4, 6]);
  * ```
  */
 export function gather(
-  x: Buf,
+  x: TypedArray,
   shape: Shape,
-  indices: Int32Array,
+  rawIndices: TypedArray,
   _indexShape: Shape,
   axis: number,
   dtype: DType,
-): Buf {
+  op: string,
+): TypedArray {
   const outer = extent(shape, 0, axis);
   const len = shape[axis];
   const inner = extent(shape, axis + 1, shape.length);
+  const indices = wrapIndices(op, int32Indices(op, rawIndices), len);
   const ni = indices.length;
-  const out = alloc(dtype, outer * ni * inner);
+  // every element is written below
+  const out = allocUninitialized(dtype, outer * ni * inner);
   if (out.length === 0) return out;
   if (inner === 1) {
     for (let o = 0, k = 0; o < outer; o++) {
@@ -156,21 +193,23 @@ export function gather(
  * ```ts
  * import assert from "node:assert/strict";
  * import { scatterAdd } from "./layout.ts";
- * const out = scatterAdd(Float32Array.of(1, 2, 3), Int32Array.of(1, 0, 1), [3], [2], 0, "float32");
+ * const out = scatterAdd(Float32Array.of(1, 2, 3), Int32Array.of(1, 0, -1), [3], [2], 0, "float32", "take");
  * assert.deepEqual([...out], [2, 4]);
  * ```
  */
 export function scatterAdd(
-  updates: Buf,
-  indices: Int32Array,
+  updates: TypedArray,
+  rawIndices: TypedArray,
   _indexShape: Shape,
   outShape: Shape,
   axis: number,
   dtype: DType,
-): Buf {
+  op: string,
+): TypedArray {
   const outer = extent(outShape, 0, axis);
   const len = outShape[axis];
   const inner = extent(outShape, axis + 1, outShape.length);
+  const indices = wrapIndices(op, int32Indices(op, rawIndices), len);
   const ni = indices.length;
   const out = alloc(dtype, outer * len * inner);
   if (out.length === 0 || ni === 0) return out;

@@ -10,9 +10,9 @@
  *
  * @module
  */
-import type { Buf, PatchLayout } from "../backend.ts";
-import type { DType } from "../../core/dtype.ts";
-import { alloc } from "./pool.ts";
+import type { PatchLayout } from "../backend.ts";
+import type { DType, TypedArray } from "../../core/dtype.ts";
+import { alloc, allocUninitialized } from "./pool.ts";
 import { copyRange } from "./copy_strided.ts";
 import { full } from "./elementwise.ts";
 
@@ -79,7 +79,7 @@ const plans = (layout: PatchLayout): [AxisPlan, AxisPlan] => {
  * assert.deepEqual([...p], [-1, 1, -1, 5, 2, 3, 6, 7, 4, -1, 8, -1]);
  * ```
  */
-export function extractPatches(x: Buf, layout: PatchLayout, padValue: number, dtype: DType): Buf {
+export function extractPatches(x: TypedArray, layout: PatchLayout, padValue: number, dtype: DType): TypedArray {
   const [n, h, w, c] = layout.image;
   const [oh, ow] = layout.grid;
   const [kh, kw] = layout.kernel;
@@ -88,7 +88,7 @@ export function extractPatches(x: Buf, layout: PatchLayout, padValue: number, dt
   const tapRow = kw * c;
   const patch = kh * tapRow;
   const size = n * oh * ow * patch;
-  const out = rows.padded || cols.padded ? full(dtype, size, padValue) : alloc(dtype, size);
+  const out = rows.padded || cols.padded ? full(dtype, size, padValue) : allocUninitialized(dtype, size);
   if (size === 0) return out;
   const imageRow = w * c;
   const tapStep = dw * c;
@@ -139,7 +139,7 @@ export function extractPatches(x: Buf, layout: PatchLayout, padValue: number, dt
  * assert.deepEqual([...x], [1, 12, 20]);
  * ```
  */
-export function foldPatches(patches: Buf, layout: PatchLayout, dtype: DType): Buf {
+export function foldPatches(patches: TypedArray, layout: PatchLayout, dtype: DType): TypedArray {
   const [n, h, w, c] = layout.image;
   const [oh, ow] = layout.grid;
   const [kh, kw] = layout.kernel;

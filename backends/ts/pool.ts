@@ -14,13 +14,12 @@
  * @module
  */
 import { Buffer } from "node:buffer";
-import { allocTyped, type DType, type TypedArrayFor } from "../../core/dtype.ts";
-import type { Buf } from "../backend.ts";
+import { allocTyped, type DType, type TypedArray, type TypedArrayFor } from "../../core/dtype.ts";
 
 /** What the pool keeps: arrays of at least `minBytes`, at most `perSize` per type and length, `maxBytes` in all. */
 export const POOL_LIMITS = Object.freeze({ minBytes: 16 * 1024, perSize: 8, maxBytes: 256 * 1024 * 1024 });
 
-const free = new Map<string, Buf[]>();
+const free = new Map<string, TypedArray[]>();
 let pooledBytes = 0;
 
 const keyOf = (ctor: string, length: number) => `${ctor}:${length}`;
@@ -108,7 +107,7 @@ function take<D extends DType>(dtype: D, size: number): TypedArrayFor[D] | undef
  * assert.equal(poolBytes(), before);
  * ```
  */
-export function release(buf: Buf): void {
+export function release(buf: TypedArray): void {
   const bytes = buf.byteLength;
   if (bytes < POOL_LIMITS.minBytes || pooledBytes + bytes > POOL_LIMITS.maxBytes) return;
   // Only whole buffers: a view's neighbours may belong to someone else.

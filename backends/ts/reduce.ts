@@ -13,9 +13,9 @@
  *
  * @module
  */
-import type { Buf, ReduceOp } from "../backend.ts";
-import type { DType } from "../../core/dtype.ts";
-import { alloc } from "./pool.ts";
+import type { ReduceOp } from "../backend.ts";
+import type { DType, TypedArray } from "../../core/dtype.ts";
+import { allocUninitialized } from "./pool.ts";
 import type { Shape } from "../../core/shape.ts";
 import { toInt32 } from "./elementwise.ts";
 import { outerStarts } from "./strided.ts";
@@ -42,11 +42,11 @@ type FoldOp = "sum" | "prod" | "max" | "min";
  */
 export function reduce(
   op: ReduceOp,
-  x: Buf,
+  x: TypedArray,
   shape: Shape,
   axes: readonly number[],
   dtype: DType,
-): Buf {
+): TypedArray {
   if (op === "argmax" || op === "argmin") return argReduce(op === "argmax", x, shape, axes[0]);
   // Blocks of merged axes, outermost first; `reduced[b]` says which kind.
   const sizes: number[] = [];
@@ -66,7 +66,8 @@ export function reduce(
       reduced.push(red);
     }
   }
-  const out = alloc(dtype, outSize);
+  // every element is written below (fill, set)
+  const out = allocUninitialized(dtype, outSize);
   if (outSize === 0) return out;
   const id = identity(op, dtype);
   if (redSize === 0) return out.fill(id);
@@ -101,7 +102,7 @@ function identity(op: ReduceOp, dtype: DType): number {
 }
 
 /** Each row of `len` folds to one value, combined into `acc[rowOut[r]]`. */
-function foldRows(op: FoldOp, x: Buf, len: number, rowOut: Int32Array, acc: Float64Array, intProd: boolean) {
+function foldRows(op: FoldOp, x: TypedArray, len: number, rowOut: Int32Array, acc: Float64Array, intProd: boolean) {
   const rows = rowOut.length;
   switch (op) {
     case "sum":
@@ -152,7 +153,7 @@ function foldRows(op: FoldOp, x: Buf, len: number, rowOut: Int32Array, acc: Floa
 }
 
 /** Each row of `len` is combined elementwise into `acc[rowOut[r] ..][:len]`. */
-function addRows(op: FoldOp, x: Buf, len: number, rowOut: Int32Array, acc: Float64Array, intProd: boolean) {
+function addRows(op: FoldOp, x: TypedArray, len: number, rowOut: Int32Array, acc: Float64Array, intProd: boolean) {
   const rows = rowOut.length;
   switch (op) {
     case "sum":
@@ -191,7 +192,7 @@ function addRows(op: FoldOp, x: Buf, len: number, rowOut: Int32Array, acc: Float
 }
 
 /** argmax/argmin over one axis: `x` seen as `[outer, len, inner]`. */
-function argReduce(isMax: boolean, x: Buf, shape: Shape, axis: number): Int32Array {
+function argReduce(isMax: boolean, x: TypedArray, shape: Shape, axis: number): Int32Array {
   let outer = 1;
   let inner = 1;
   for (let d = 0; d < axis; d++) outer *= shape[d];

@@ -5,9 +5,9 @@
  * @module
  */
 import { arange, full } from "../creation.ts";
-import { DTypeError, ShapeError, ValueError } from "../errors.ts";
+import { DTypeError, ShapeError } from "../errors.ts";
 import { add, less, mul, where } from "../prims/binary.ts";
-import { gather } from "../prims/indexing.ts";
+import { checkIndices, gather } from "../prims/indexing.ts";
 import { broadcastTo, reshape } from "../prims/shape.ts";
 import { formatShape, normalizeAxis, stridesOf } from "../shape.ts";
 import { ConcreteTensor, type Tensor } from "../tensor.ts";
@@ -49,7 +49,7 @@ export const takeAlongAxis = (x: Tensor, indices: Tensor, axis: number): Tensor 
     }
     return d === 1 ? e : d;
   });
-  if (indices instanceof ConcreteTensor) checkRange(op, indices.data() as Int32Array, n);
+  if (indices instanceof ConcreteTensor) checkIndices(op, indices, n);
   // Flat positions into x broadcast to outShape (but n along the axis).
   const fullShape = outShape.map((d, i) => (i === a ? n : d));
   const xs = broadcastTo(x, fullShape);
@@ -64,12 +64,4 @@ export const takeAlongAxis = (x: Tensor, indices: Tensor, axis: number): Tensor 
   const wrapped = where(less(idx, 0), add(idx, n), idx);
   const flat = add(base, mul(wrapped, st[a]));
   return gather(reshape(xs, [-1]), flat, 0);
-};
-
-const checkRange = (op: string, raw: Int32Array, n: number): void => {
-  for (let i = 0; i < raw.length; i++) {
-    if (raw[i] < -n || raw[i] >= n) {
-      throw new ValueError(op, `index ${raw[i]} (at flat position ${i}) is out of range for an axis of size ${n}`);
-    }
-  }
 };

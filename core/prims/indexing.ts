@@ -18,21 +18,20 @@ interface AxisParams {
   readonly [k: string]: unknown;
 }
 
-/** Checks the indices against an axis of size `d`, wrapping negatives (as NumPy). */
-const indicesFor = (op: string, idx: ConcreteTensor, d: number): Int32Array => {
-  const raw = idx.data() as Int32Array;
-  let copy: Int32Array | null = null;
+/**
+ * @internal Checks concrete indices against an axis of size `d` before they are
+ * combined with others (the batching rules below), with the message the
+ * kernels give. The primitives themselves leave the check to the kernel,
+ * which runs where the indices are.
+ */
+export const checkIndices = (op: string, idx: ConcreteTensor, d: number): void => {
+  const raw = idx.hostData(op);
   for (let i = 0; i < raw.length; i++) {
     const v = raw[i];
     if (v < -d || v >= d) {
       throw new ValueError(op, `index ${v} (at flat position ${i}) is out of range for an axis of size ${d}`);
     }
-    if (v < 0) {
-      copy ??= raw.slice();
-      copy[i] = v + d;
-    }
   }
-  return copy ?? raw;
 };
 
 const requireIndices = (op: string, idx: { dtype: string }): void => {
@@ -56,7 +55,7 @@ const batchBeside = (x0: Tensor, axis: number): Tensor => {
 const combinedIndices = (op: string, idx0: Tensor, d: BatchDim & number, size: number): Tensor | null => {
   if (idx0 instanceof Tracer) return null;
   requireIndices(op, idx0);
-  indicesFor(op, idx0.concrete(), d);
+  checkIndices(op, idx0.concrete(), d);
   const wrapped = where(less(idx0, 0), add(idx0, d), idx0);
   const offsets = reshape(mul(arange(size, { dtype: "int32" }), d), [size, ...idx0.shape.slice(1).map(() => 1)]);
   return add(wrapped, offsets);
@@ -68,8 +67,7 @@ const gatherP: Primitive<AxisParams> = definePrimitive({
     requireIndices("gather", idx);
     return { shape: [...x.shape.slice(0, axis), ...idx.shape, ...x.shape.slice(axis + 1)], dtype: x.dtype };
   },
-  impl: (b, [x, idx], { axis }) =>
-    b.gather(x.buf, x.shape, indicesFor("gather", idx, x.shape[axis]), idx.shape, axis, x.dtype),
+  impl: (b, [x, idx], { axis }) => b.gather(x.buf, x.shape, idx.buf, idx.shape, axis, x.dtype, "gather"),
   // linear in x: d take(x, i) = take(dx, i); the transpose scatters back
   batch: ([x, idx], [dx, di], { axis }, size) => {
     if (di === null) return [bind(gatherP, [moveToFront(x, dx!), idx], { axis: axis + 1 }), 0];
@@ -111,7 +109,7 @@ const scatterAddP: Primitive<ScatterParams> = definePrimitive({
     return { shape, dtype: upd.dtype };
   },
   impl: (b, [upd, idx], { axis, shape }) =>
-    b.scatterAdd(upd.buf, indicesFor("scatterAdd", idx, shape[axis]), idx.shape, shape, axis, upd.dtype),
+    b.scatterAdd(upd.buf, idx.buf, idx.shape, shape, axis, upd.dtype, "scatterAdd"),
   batch: ([upd, idx], [du, di], { axis, shape }, size) => {
     if (di === null) {
       return [bind(scatterAddP, [moveToFront(upd, du!), idx], { axis: axis + 1, shape: [size, ...shape] }), 0];

@@ -9,7 +9,9 @@ import { fromTyped } from "../creation.ts";
 import { allocTyped, type DType, isFloat } from "../dtype.ts";
 import { DTypeError } from "../errors.ts";
 import type { Shape } from "../shape.ts";
-import { markPermanent, Tensor } from "../tensor.ts";
+import { activeBackend } from "../backend_registry.ts";
+import { type ConcreteTensor, markPermanent, Tensor } from "../tensor.ts";
+import { canTake } from "../transfer.ts";
 
 /** A tensor or a JS number (weakly typed). */
 export type TensorLike = Tensor | number;
@@ -26,12 +28,13 @@ const CACHE_LIMIT = 256;
 /**
  * A scalar constant of `dtype`. Numbers in ops (`mul(x, 2)`) become these on
  * every call, so recent ones are kept: tensors are immutable, so sharing one
- * is safe.
+ * is safe. A kept one is reused only where the active backend can take its
+ * storage (any host-storage backend's, or its own).
  */
 export const constant = (value: number, dtype: DType): Tensor => {
   const m = cache[dtype];
   let t = m.get(value);
-  if (t === undefined || Object.is(value, -0)) {
+  if (t === undefined || Object.is(value, -0) || !canTake(activeBackend(), (t as ConcreteTensor).backend)) {
     const arr = allocTyped(dtype, 1);
     arr[0] = value;
     t = fromTyped(arr, SCALAR);
