@@ -4,6 +4,7 @@
  *
  * @module
  */
+import process from "node:process";
 
 /** Which runtime is running this benchmark. */
 export const runtime = (): string => {
@@ -45,4 +46,40 @@ export const printTable = (header: readonly string[], rows: readonly (readonly s
   const line = (r: readonly string[]) => r.map((c, i) => c.padStart(widths[i])).join("  ");
   console.log(line(header));
   for (const r of rows) console.log(line(r));
+};
+
+const host = globalThis as { gc?: () => void; Bun?: { gc(full: boolean): void } };
+
+/**
+ * A full garbage collection where the runtime offers one (`Bun.gc(true)`, or
+ * Deno with `--v8-flags=--expose-gc`); `false` when it does not.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { collectGarbage } from "./harness.ts";
+ * assert.equal(typeof collectGarbage(), "boolean");
+ * ```
+ */
+export const collectGarbage = (): boolean => {
+  if (host.Bun) host.Bun.gc(true);
+  else if (host.gc) host.gc();
+  else return false;
+  return true;
+};
+
+/**
+ * Bytes of live JS objects and array buffers (Bun counts buffers in
+ * `heapUsed`; V8 counts them as external).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { liveBytes } from "./harness.ts";
+ * assert.ok(liveBytes() > 0);
+ * ```
+ */
+export const liveBytes = (): number => {
+  const m = process.memoryUsage();
+  return host.Bun ? m.heapUsed : m.heapUsed + m.external;
 };

@@ -22,7 +22,7 @@
  */
 import process from "node:process";
 import { getBackend, setBackend } from "../mod.ts";
-import { printTable, runtime } from "./harness.ts";
+import { collectGarbage, liveBytes, printTable, runtime } from "./harness.ts";
 import { trainer } from "./mlp_model.ts";
 
 const arg = (name: string, fallback: string) => {
@@ -32,24 +32,12 @@ const arg = (name: string, fallback: string) => {
 const steps = Number(arg("steps", "1000"));
 setBackend(arg("backend", "openblas"));
 
-const host = globalThis as { gc?: () => void; Bun?: { gc(full: boolean): void } };
-/** A full garbage collection, where the runtime offers one. */
-const collect = (): boolean => {
-  if (host.Bun) host.Bun.gc(true);
-  else if (host.gc) host.gc();
-  else return false;
-  return true;
-};
+const collect = collectGarbage;
 if (!collect()) console.warn("no forced GC available (run Deno with --v8-flags=--expose-gc): collected RSS = RSS");
 
 const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
 const recycle = process.argv.includes("--recycle");
 const t = trainer(true, recycle);
-/** Bytes of live JS objects and array buffers (Bun counts buffers in heapUsed; V8 counts them as external). */
-const liveBytes = () => {
-  const m = process.memoryUsage();
-  return host.Bun ? m.heapUsed : m.heapUsed + m.external;
-};
 
 const samples: { step: number; rss: number; live: number; loss: number }[] = [];
 let stepMs = 0;

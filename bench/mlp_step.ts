@@ -1,7 +1,7 @@
 /**
  * One training step of a 784-512-512-10 ReLU MLP (batch 128, softmax
- * cross-entropy, Adam), on the pure-TypeScript backend and on OpenBLAS in
- * the same run, with Adam fused (`fuse`, one kernel per parameter) and op by
+ * cross-entropy, Adam), on the pure-TypeScript backend, on OpenBLAS and on
+ * wasm in the same run (`--backends ts,wasm` to choose), with Adam fused (`fuse`, one kernel per parameter) and op by
  * op, and fused with the step in `tidy` and the old parameters disposed (so
  * arrays are recycled): milliseconds per step, the ratio, and where the
  * time goes.
@@ -21,14 +21,21 @@ import { availableBackends, registerBackend, setBackend, type Tensor } from "../
 import type { Backend } from "../backends/backend.ts";
 import { tsBackend } from "../backends/ts/backend.ts";
 import { openblasBackend } from "../backends/openblas/mod.ts";
+import { wasmBackend } from "../backends/wasm/backend.ts";
+import process from "node:process";
 import { printTable, runtime, timeMedian } from "./harness.ts";
 import { type KernelTimes, timedBackend, totalMs } from "./kernel_profile.ts";
 import { adamStep, BATCH, gradStep, initAdam, initParams, PARAM_COUNT, trainStep } from "./mlp_model.ts";
 
 const params = PARAM_COUNT, batch = BATCH;
-const backends: [string, () => Backend][] = [["ts", () => tsBackend]];
-if (availableBackends().includes("openblas")) backends.push(["openblas", openblasBackend]);
-else console.warn("OpenBLAS is not available: measuring the TypeScript backend only");
+const flag = process.argv.indexOf("--backends");
+const wanted = (flag >= 0 ? process.argv[flag + 1] : "ts,openblas,wasm").split(",");
+const makers: Record<string, () => Backend> = { ts: () => tsBackend, openblas: openblasBackend, wasm: wasmBackend };
+const backends: [string, () => Backend][] = [];
+for (const name of wanted) {
+  if (availableBackends().includes(name) && makers[name] !== undefined) backends.push([name, makers[name]]);
+  else console.warn(`backend "${name}" is not available here: not measured`);
+}
 
 type Result = { name: string; adam: string; stepMs: number; rows: string[][]; loss: [number, number] };
 const results: Result[] = [];

@@ -3,17 +3,19 @@
  * every op asks `activeBackend()` for its kernels.
  *
  * The choice starts from the `DENDRITE_BACKEND` environment variable
- * (`ts`, `openblas` or `auto`; unset means `ts`), read at the first op, and
- * `setBackend` changes it. A native backend chosen through the variable or
- * `"auto"` falls back to `ts` with one notice on stderr when it cannot be
- * loaded; `setBackend("openblas")` instead throws a `BackendError` saying
- * what was tried and how to install it.
+ * (`ts`, `openblas`, `wasm` or `auto`; unset means `ts`), read at the first
+ * op, and `setBackend` changes it. `"auto"` takes the first of OpenBLAS,
+ * wasm and ts that loads. A backend chosen through the variable or `"auto"`
+ * that cannot be loaded falls back with one notice on stderr;
+ * `setBackend("openblas")` instead throws a `BackendError` saying what was
+ * tried and how to install it.
  *
  * @module
  */
 import type { Backend } from "../backends/backend.ts";
 import { tsBackend } from "../backends/ts/backend.ts";
 import { openblasBackend } from "../backends/openblas/mod.ts";
+import { wasmBackend } from "../backends/wasm/backend.ts";
 import { ValueError } from "./errors.ts";
 import { readEnv } from "./runtime.ts";
 
@@ -23,9 +25,12 @@ export const BACKEND_VARIABLE = "DENDRITE_BACKEND";
 const registry = new Map<string, () => Backend>([
   ["ts", () => tsBackend],
   ["openblas", openblasBackend],
+  ["wasm", wasmBackend],
 ]);
 /** Tried in order by `"auto"`; the last one must always load. */
-const AUTO_ORDER = ["openblas", "ts"];
+const AUTO_ORDER = ["openblas", "wasm", "ts"];
+/** Tried in order when the backend named by the environment cannot be used. */
+const FALLBACK_ORDER = ["wasm", "ts"];
 /** Backends made so far, one per name (a factory runs once until its name is registered again). */
 const made = new Map<string, Backend>();
 let active: Backend | undefined;
@@ -56,7 +61,9 @@ export const registerBackend = (name: string, factory: () => Backend): void => {
 /**
  * Chooses the backend by name: `"ts"` (always there), `"openblas"` (throws a
  * `BackendError` naming every library tried when OpenBLAS cannot be loaded),
- * or `"auto"` (OpenBLAS when it loads, otherwise `"ts"` with one notice).
+ * `"wasm"` (WebAssembly SIMD kernels; throws where the engine lacks SIMD128),
+ * or `"auto"` (OpenBLAS when it loads, else wasm, else `"ts"`, with one
+ * notice when it had to skip one).
  *
  * @example
  * ```ts
@@ -66,7 +73,7 @@ export const registerBackend = (name: string, factory: () => Backend): void => {
  * assert.equal(getBackend(), "ts");
  * assert.throws(() => setBackend("cuda"), /unknown backend/);
  * setBackend("auto");
- * assert.ok(["openblas", "ts"].includes(getBackend()));
+ * assert.ok(["openblas", "wasm", "ts"].includes(getBackend()));
  * setBackend("ts");
  * ```
  */
@@ -141,19 +148,26 @@ function fromEnvironment(): Backend {
   try {
     return lookup(name)();
   } catch (e) {
-    notice(`${BACKEND_VARIABLE}=${name} could not be used; running on the TypeScript backend.`, e);
-    return tsBackend;
+    const reasons = [e];
+    const backend = firstThatLoads(FALLBACK_ORDER.filter((n) => n !== name), reasons);
+    notice(`${BACKEND_VARIABLE}=${name} could not be used; running on the "${backend.name}" backend.`, ...reasons);
+    return backend;
   }
 }
 
 /** The first backend of {@link AUTO_ORDER} that loads; a failure is reported once. */
 function automatic(): Backend {
   const reasons: unknown[] = [];
-  for (const name of AUTO_ORDER) {
+  const backend = firstThatLoads(AUTO_ORDER, reasons);
+  if (reasons.length > 0) notice(`running on the "${backend.name}" backend.`, ...reasons);
+  return backend;
+}
+
+/** The first of `names` that loads; why each before it failed is pushed on `reasons`. */
+function firstThatLoads(names: readonly string[], reasons: unknown[]): Backend {
+  for (const name of names) {
     try {
-      const backend = lookup(name)();
-      if (reasons.length > 0) notice(`running on the "${backend.name}" backend.`, ...reasons);
-      return backend;
+      return lookup(name)();
     } catch (e) {
       reasons.push(e);
     }
@@ -165,6 +179,6 @@ function automatic(): Backend {
 function notice(what: string, ...reasons: unknown[]) {
   if (noticed) return;
   noticed = true;
-  const why = reasons.map((r) => (r instanceof Error ? r.message : String(r))).join("\n");
-  console.warn(`dendrite: ${why}\ndendrite: ${what}`);
+  const why = reasons.map((r) => `dendrite: ${r instanceof Error ? r.message : String(r)}`).join("\n");
+  console.warn(`${why}\ndendrite: ${what}`);
 }

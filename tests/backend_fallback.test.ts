@@ -2,7 +2,8 @@
  * F2 (TESTPLAN §7): choosing a backend in a fresh process, on Deno and on
  * Bun. Where OpenBLAS cannot be used (Deno without `--allow-ffi`, or a
  * library that is not there) `DENDRITE_BACKEND=auto` and `setBackend("auto")`
- * fall back to the TypeScript backend with exactly one notice on stderr that
+ * fall back to the wasm backend (the TypeScript one where WebAssembly is
+ * missing too) with exactly one notice on stderr that
  * says what was tried and what to do, and the program goes on (exit code 0);
  * `setBackend("openblas")` throws a `BackendError` instead. Each case runs
  * tests/fixtures/backend_choice.ts in a subprocess, which prints what it saw
@@ -59,7 +60,7 @@ const count = (text: string, re: RegExp) => text.match(new RegExp(re.source, "g"
 /** Exactly one fallback notice on stderr, and nothing else. */
 function assertOneNotice(r: Run, ...mentions: RegExp[]) {
   assert.equal(count(r.stderr, /OpenBLAS could not be loaded/), 1, r.stderr);
-  assert.equal(count(r.stderr, /running on the "ts" backend/), 1, r.stderr);
+  assert.equal(count(r.stderr, new RegExp(`running on the "${r.out.backend}" backend`)), 1, r.stderr);
   for (const m of mentions) assert.match(r.stderr, m);
   assert.ok(
     r.stderr.split("\n").filter((l) => l !== "").every((l) => /^(dendrite: | {2}- |To use it)/.test(l)),
@@ -67,10 +68,10 @@ function assertOneNotice(r: Run, ...mentions: RegExp[]) {
   );
 }
 
-describe("F2: Deno without --allow-ffi falls back to the TypeScript backend", () => {
-  it('DENDRITE_BACKEND=auto: runs on ts with one notice naming --allow-ffi; setBackend("openblas") throws', () => {
+describe("F2: Deno without --allow-ffi falls back to the wasm backend", () => {
+  it('DENDRITE_BACKEND=auto: runs on wasm with one notice naming --allow-ffi; setBackend("openblas") throws', () => {
     const r = run("deno", ["openblas"], { DENDRITE_BACKEND: "auto" }, "no-ffi");
-    assert.equal(r.out.backend, "ts");
+    assert.equal(r.out.backend, "wasm");
     assert.deepEqual(r.out.product, PRODUCT);
     assertOneNotice(r, /--allow-ffi/);
     const e = r.out.openblas as { name: string; isBackendError: boolean; message: string };
@@ -79,12 +80,12 @@ describe("F2: Deno without --allow-ffi falls back to the TypeScript backend", ()
     assert.match(e.message, /--allow-ffi/);
   });
 
-  it("DENDRITE_BACKEND=openblas: runs on ts with one notice naming the variable and --allow-ffi", () => {
+  it("DENDRITE_BACKEND=openblas: runs on wasm with one notice naming the variable and --allow-ffi", () => {
     const r = run("deno", [], { DENDRITE_BACKEND: "openblas" }, "no-ffi");
-    assert.equal(r.out.backend, "ts");
+    assert.equal(r.out.backend, "wasm");
     assert.deepEqual(r.out.product, PRODUCT);
     assert.equal(count(r.stderr, /OpenBLAS could not be loaded/), 1, r.stderr);
-    assert.match(r.stderr, /DENDRITE_BACKEND=openblas could not be used; running on the TypeScript backend/);
+    assert.match(r.stderr, /DENDRITE_BACKEND=openblas could not be used; running on the "wasm" backend/);
     assert.match(r.stderr, /--allow-ffi/);
   });
 
@@ -97,7 +98,7 @@ describe("F2: Deno without --allow-ffi falls back to the TypeScript backend", ()
 
   it("DENDRITE_OPENBLAS_PATH is the first (and, without FFI, only) attempt listed in the notice", () => {
     const r = run("deno", ["auto"], { DENDRITE_OPENBLAS_PATH: MISSING }, "no-ffi");
-    assert.equal(r.out.backend, "ts");
+    assert.equal(r.out.backend, "wasm");
     assertOneNotice(r, /--allow-ffi/);
     const tried = r.stderr.split("\n").filter((l) => l.startsWith("  - "));
     assert.deepEqual(tried.map((l) => l.slice(4).split(": ")[0]), [MISSING], r.stderr);
@@ -106,9 +107,9 @@ describe("F2: Deno without --allow-ffi falls back to the TypeScript backend", ()
 
 for (const runtime of RUNTIMES) {
   describe(`F2 [${runtime}]: a missing library falls back with one notice`, () => {
-    it('setBackend("auto") twice and a matmul: ts, one notice listing the path tried and how to install', () => {
+    it('setBackend("auto") twice and a matmul: wasm, one notice listing the path tried and how to install', () => {
       const r = run(runtime, [`missing=${MISSING}`, "auto", "auto", "openblas"], {});
-      assert.equal(r.out.backend, "ts");
+      assert.equal(r.out.backend, "wasm");
       assert.deepEqual(r.out.product, PRODUCT);
       assertOneNotice(r, new RegExp(`  - ${MISSING}: `), /apt-get install libopenblas0/, /brew install openblas/);
       const e = r.out.openblas as { isBackendError: boolean; message: string };
@@ -118,8 +119,25 @@ for (const runtime of RUNTIMES) {
 
     it("DENDRITE_BACKEND=auto with the library missing: the same single notice", () => {
       const r = run(runtime, [`missing=${MISSING}`], { DENDRITE_BACKEND: "auto" });
-      assert.equal(r.out.backend, "ts");
+      assert.equal(r.out.backend, "wasm");
       assertOneNotice(r, new RegExp(`  - ${MISSING}: `), /apt-get install libopenblas0/);
+    });
+
+    it("no OpenBLAS and no WebAssembly: auto runs on ts, one notice giving both reasons", () => {
+      const r = run(runtime, [`missing=${MISSING}`, "nowasm"], { DENDRITE_BACKEND: "auto" });
+      assert.equal(r.out.backend, "ts");
+      assertOneNotice(r, /the wasm backend needs WebAssembly SIMD128/);
+    });
+
+    it("DENDRITE_BACKEND=wasm selects wasm, silently; without WebAssembly it runs on ts with one notice", () => {
+      const ok = run(runtime, [], { DENDRITE_BACKEND: "wasm" });
+      assert.equal(ok.out.backend, "wasm");
+      assert.deepEqual(ok.out.product, PRODUCT);
+      assert.equal(ok.stderr, "");
+      const none = run(runtime, ["nowasm"], { DENDRITE_BACKEND: "wasm" });
+      assert.equal(none.out.backend, "ts");
+      assert.equal(count(none.stderr, /DENDRITE_BACKEND=wasm could not be used; running on the "ts" backend/), 1);
+      assert.match(none.stderr, /needs WebAssembly SIMD128/);
     });
 
     it("DENDRITE_OPENBLAS_PATH is tried first; the search then goes on", () => {
@@ -135,12 +153,12 @@ for (const runtime of RUNTIMES) {
       assert.equal(r.stderr, "");
     });
 
-    it("DENDRITE_BACKEND=bogus: runs on ts with one notice naming the value and the backends there are", () => {
+    it("DENDRITE_BACKEND=bogus: runs on wasm with one notice naming the value and the backends there are", () => {
       const r = run(runtime, [], { DENDRITE_BACKEND: "bogus" });
-      assert.equal(r.out.backend, "ts");
+      assert.equal(r.out.backend, "wasm");
       assert.deepEqual(r.out.product, PRODUCT);
       assert.equal(count(r.stderr, /DENDRITE_BACKEND=bogus could not be used/), 1, r.stderr);
-      assert.match(r.stderr, /unknown backend "bogus"; available: ts, openblas, auto/);
+      assert.match(r.stderr, /unknown backend "bogus"; available: ts, openblas, wasm, auto/);
     });
 
     it("DENDRITE_BACKEND unset: ts, nothing on stderr", () => {

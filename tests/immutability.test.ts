@@ -9,6 +9,7 @@
  * its source, and a reshape (which shares storage) offers no way to write.
  */
 import { assert, describe, fc, it } from "./lib/test.ts";
+import { forEachBackend } from "./lib/backends.ts";
 import {
   abs,
   add,
@@ -231,111 +232,113 @@ const describeProgram = (p: Program): string =>
     p.steps.map((s) => OPS[s.op].name).join(" → ")
   }`;
 
-describe("T1: no input mutation by any op or transform", () => {
-  it("200 random programs under every transform leave inputs, tangents and cotangents byte-identical (property)", () => {
-    let ran = 0;
-    fc.assert(
-      fc.property(programArb, (p) => {
-        const n = p.shape.reduce((a, b) => a * b, 1);
-        // hessian costs n² programs: keep it to small inputs
-        const transform = p.transform === "hessian" && n > 4 ? "jacrev" : p.transform;
-        const make = (off: number) =>
-          tensor(Float64Array.from({ length: n }, (_, i) => p.values[off + i]), { shape: p.shape, dtype: p.dtype });
-        const x = make(0);
-        const y = make(64);
-        const t = make(128);
-        const c = make(192);
-        const inputs = [snap(x), snap(y), snap(t), snap(c)];
-        const arg = p.asTree ? { w: x, rest: [y] } : x;
-        const argTree = p.asTree ? (arg as { w: Tensor; rest: Tensor[] }) : null;
-        const f = (a: Tensor | { w: Tensor; rest: Tensor[] }) =>
-          a instanceof Tensor ? runSteps(p, a, y) : runSteps(p, a.w, a.rest[0]);
-        const loss = (a: Tensor | { w: Tensor; rest: Tensor[] }) => sum(f(a));
-        const tangent = p.asTree ? { w: t, rest: [c] } : t;
+forEachBackend((backend, it) =>
+  describe(`T1: no input mutation by any op or transform [${backend}]`, () => {
+    it("200 random programs under every transform leave inputs, tangents and cotangents byte-identical (property)", () => {
+      let ran = 0;
+      fc.assert(
+        fc.property(programArb, (p) => {
+          const n = p.shape.reduce((a, b) => a * b, 1);
+          // hessian costs n² programs: keep it to small inputs
+          const transform = p.transform === "hessian" && n > 4 ? "jacrev" : p.transform;
+          const make = (off: number) =>
+            tensor(Float64Array.from({ length: n }, (_, i) => p.values[off + i]), { shape: p.shape, dtype: p.dtype });
+          const x = make(0);
+          const y = make(64);
+          const t = make(128);
+          const c = make(192);
+          const inputs = [snap(x), snap(y), snap(t), snap(c)];
+          const arg = p.asTree ? { w: x, rest: [y] } : x;
+          const argTree = p.asTree ? (arg as { w: Tensor; rest: Tensor[] }) : null;
+          const f = (a: Tensor | { w: Tensor; rest: Tensor[] }) =>
+            a instanceof Tensor ? runSteps(p, a, y) : runSteps(p, a.w, a.rest[0]);
+          const loss = (a: Tensor | { w: Tensor; rest: Tensor[] }) => sum(f(a));
+          const tangent = p.asTree ? { w: t, rest: [c] } : t;
 
-        const outputs: Tensor[] = [];
-        const keep = (r: unknown) => outputs.push(...(tree.leaves(r) as Tensor[]));
-        switch (transform) {
-          case "none":
-            keep(f(arg));
-            break;
-          case "grad":
-            keep(grad(loss)(arg));
-            break;
-          case "valueAndGrad":
-            keep(valueAndGrad(loss)(arg));
-            break;
-          case "jvp":
-            keep(jvp(f, [arg], [tangent]));
-            break;
-          case "vjp": {
-            const [out, pullback] = vjp(f, arg);
-            assert.deepEqual([out.shape, out.dtype], [c.shape, c.dtype], "every op keeps the shape and dtype");
-            keep(out);
-            keep(pullback(c));
-            break;
+          const outputs: Tensor[] = [];
+          const keep = (r: unknown) => outputs.push(...(tree.leaves(r) as Tensor[]));
+          switch (transform) {
+            case "none":
+              keep(f(arg));
+              break;
+            case "grad":
+              keep(grad(loss)(arg));
+              break;
+            case "valueAndGrad":
+              keep(valueAndGrad(loss)(arg));
+              break;
+            case "jvp":
+              keep(jvp(f, [arg], [tangent]));
+              break;
+            case "vjp": {
+              const [out, pullback] = vjp(f, arg);
+              assert.deepEqual([out.shape, out.dtype], [c.shape, c.dtype], "every op keeps the shape and dtype");
+              keep(out);
+              keep(pullback(c));
+              break;
+            }
+            case "jacfwd":
+              keep(jacfwd(f)(arg));
+              break;
+            case "jacrev":
+              keep(jacrev(f)(arg));
+              break;
+            case "hessian":
+              keep(hessian(loss)(arg));
+              break;
+            case "trace": {
+              const g = trace(f, arg);
+              keep(evalGraph(g, arg));
+              keep(grad((a: typeof arg) => sum(evalGraph(g, a) as Tensor))(arg));
+              break;
+            }
           }
-          case "jacfwd":
-            keep(jacfwd(f)(arg));
-            break;
-          case "jacrev":
-            keep(jacrev(f)(arg));
-            break;
-          case "hessian":
-            keep(hessian(loss)(arg));
-            break;
-          case "trace": {
-            const g = trace(f, arg);
-            keep(evalGraph(g, arg));
-            keep(grad((a: typeof arg) => sum(evalGraph(g, a) as Tensor))(arg));
-            break;
+          const what = describeProgram(p);
+          ["x", "y", "tangent", "cotangent"].forEach((name, i) => assertUnchanged(inputs[i], `${name} after ${what}`));
+          if (argTree !== null) {
+            // the tree itself: same keys, same leaves (identity), no additions
+            assert.deepEqual(Object.keys(argTree), ["w", "rest"], what);
+            assert.equal(argTree.w, x, what);
+            assert.equal(argTree.rest.length, 1, what);
+            assert.equal(argTree.rest[0], y, what);
           }
-        }
-        const what = describeProgram(p);
-        ["x", "y", "tangent", "cotangent"].forEach((name, i) => assertUnchanged(inputs[i], `${name} after ${what}`));
-        if (argTree !== null) {
-          // the tree itself: same keys, same leaves (identity), no additions
-          assert.deepEqual(Object.keys(argTree), ["w", "rest"], what);
-          assert.equal(argTree.w, x, what);
-          assert.equal(argTree.rest.length, 1, what);
-          assert.equal(argTree.rest[0], y, what);
-        }
-        // writing into an output's copy changes neither the output nor an input
-        for (const o of outputs) {
-          const before = snap(o);
-          const copy = o.toTypedArray();
-          copy.fill(7);
-          assertUnchanged(before, `output of ${what}`);
-        }
-        ["x", "y", "tangent", "cotangent"].forEach((name, i) =>
-          assertUnchanged(inputs[i], `${name} after writing outputs of ${what}`)
-        );
-        ran++;
-      }),
-      { numRuns: 200 },
-    );
-    assert.equal(ran >= 200, true);
-  });
+          // writing into an output's copy changes neither the output nor an input
+          for (const o of outputs) {
+            const before = snap(o);
+            const copy = o.toTypedArray();
+            copy.fill(7);
+            assertUnchanged(before, `output of ${what}`);
+          }
+          ["x", "y", "tangent", "cotangent"].forEach((name, i) =>
+            assertUnchanged(inputs[i], `${name} after writing outputs of ${what}`)
+          );
+          ran++;
+        }),
+        { numRuns: 200 },
+      );
+      assert.equal(ran >= 200, true);
+    });
 
-  it("every op of the table runs under grad on every rank it accepts (the table is not dead code)", () => {
-    for (const op of OPS) {
-      for (const dtype of ["float32", "float64"] as const) {
-        const shape = op.minRank === 2 ? [2, 3] : [3];
-        const x = tensor(Float64Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => i / 7 - 0.3), {
-          shape,
-          dtype,
-        });
-        const y = tensor(Float64Array.from({ length: x.size }, (_, i) => 0.5 - i / 5), { shape, dtype });
-        const before = [snap(x), snap(y)];
-        const f = op.f;
-        const g = grad((a: Tensor) => sum(f(a, y)))(x);
-        assert.deepEqual(g.shape, x.shape, op.name);
-        assert.ok(Array.from(g.toTypedArray()).every(Number.isFinite), `${op.name}: gradient ${g}`);
-        before.forEach((s, i) => assertUnchanged(s, `${op.name} input ${i}`));
+    it("every op of the table runs under grad on every rank it accepts (the table is not dead code)", () => {
+      for (const op of OPS) {
+        for (const dtype of ["float32", "float64"] as const) {
+          const shape = op.minRank === 2 ? [2, 3] : [3];
+          const x = tensor(Float64Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => i / 7 - 0.3), {
+            shape,
+            dtype,
+          });
+          const y = tensor(Float64Array.from({ length: x.size }, (_, i) => 0.5 - i / 5), { shape, dtype });
+          const before = [snap(x), snap(y)];
+          const f = op.f;
+          const g = grad((a: Tensor) => sum(f(a, y)))(x);
+          assert.deepEqual(g.shape, x.shape, op.name);
+          assert.ok(Array.from(g.toTypedArray()).every(Number.isFinite), `${op.name}: gradient ${g}`);
+          before.forEach((s, i) => assertUnchanged(s, `${op.name} input ${i}`));
+        }
       }
-    }
-  });
-});
+    });
+  })
+);
 
 describe("T1: copies at the API's edges", () => {
   it("toTypedArray returns a fresh copy every time", () => {

@@ -20,10 +20,10 @@ import { getBackend, setBackend } from "../../mod.ts";
 import { describeFailure, type NativeBlas, openblasLibrary } from "../../backends/openblas/mod.ts";
 
 /** The backends a suite can be run on. */
-export type BackendName = "ts" | "openblas";
+export type BackendName = "ts" | "openblas" | "wasm";
 
 /** Every backend the suites are written for, in the order they run. */
-export const BACKENDS: readonly BackendName[] = ["ts", "openblas"];
+export const BACKENDS: readonly BackendName[] = ["ts", "openblas", "wasm"];
 
 /** Whether a missing OpenBLAS fails the tests instead of skipping them. */
 export const OPENBLAS_REQUIRED = process.env.DENDRITE_REQUIRE_OPENBLAS === "1";
