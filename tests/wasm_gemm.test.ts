@@ -83,10 +83,16 @@ const TILES: readonly TileConfig[] = [
   { dtype: "float64", mr: 3, nr: 2, fma: facts.relaxedSimd },
 ];
 
+/** The heavy properties run for seconds (the float64 triple loop); a loaded 2-core machine doubles that. */
+const SLOW = { timeout: 60_000 };
+
 describe("backends/wasm gemm", () => {
   for (const dtype of ["float32", "float64"] as const) {
-    it(`${dtype}: matches the triple loop and the TS kernel for m, n, k in 1..97, inputs unchanged`, () =>
-      fc.assert(fc.property(problem(fc.integer({ min: 1, max: 97 })), (p) => check(p, dtype)), { numRuns: 300 }));
+    it(
+      `${dtype}: matches the triple loop and the TS kernel for m, n, k in 1..97, inputs unchanged`,
+      SLOW,
+      () => fc.assert(fc.property(problem(fc.integer({ min: 1, max: 97 })), (p) => check(p, dtype)), { numRuns: 300 }),
+    );
   }
 
   it("empty dimensions give an empty buffer, and k = 0 gives zeros", () => {
@@ -118,7 +124,7 @@ describe("backends/wasm gemm", () => {
     assert.deepEqual([...wasmGemm(new Float32Array(0), new Float32Array(0), d, "float32")], new Array(24).fill(0));
   });
 
-  it("every tile shape with small k slices and row blocks (several of each per product)", () =>
+  it("every tile shape with small k slices and row blocks (several of each per product)", SLOW, () =>
     fc.assert(
       fc.property(
         problem(fc.integer({ min: 1, max: 40 })),
@@ -131,7 +137,7 @@ describe("backends/wasm gemm", () => {
       { numRuns: 200 },
     ));
 
-  it("products that cross the default k slice and row block", () =>
+  it("products that cross the default k slice and row block", SLOW, () =>
     fc.assert(
       fc.property(
         problem(fc.integer({ min: 1, max: 30 })),
@@ -189,6 +195,19 @@ describe("backends/wasm gemm", () => {
     assert.deepEqual(c1, c2);
   });
 
+  it("writes into the array a given allocator returns, whatever it held", () => {
+    for (const [batch, n] of [[1, 7], [1, 40], [3, 7]]) {
+      const d: GemmDims = { batch, m: 6, n, k: 9, transA: false, transB: true, aBatchStride: 54, bBatchStride: 0 };
+      const { a, b } = operands(d, "float64", 4);
+      const given = new Float64Array(batch * 6 * n).fill(NaN);
+      const c = wasmGemm(a, b, d, "float64", {
+        allocate: (dtype, size) => (assert.equal(dtype, "float64"), assert.equal(size, given.length), given),
+      });
+      assert.equal(c, given);
+      assertClose(c, d, a, b, "float64");
+    }
+  });
+
   it("rejects integer dtypes and buffers too short for the dimensions, as the TS kernel does", () => {
     const d: GemmDims = { batch: 2, m: 2, n: 2, k: 2, transA: false, transB: false, aBatchStride: 4, bBatchStride: 0 };
     const call = (a: Float32Array, b: Float32Array, dtype: string) => wasmGemm(a, b, d, dtype as "float32");
@@ -221,7 +240,7 @@ describe("backends/wasm arena", () => {
   };
 
   for (const shared of facts.sharedMemory ? [false, true] : [false]) {
-    it(`growth between products changes no result (${shared ? "shared" : "non-shared"} memory)`, () => {
+    it(`growth between products changes no result (${shared ? "shared" : "non-shared"} memory)`, SLOW, () => {
       const arena = new Arena({ initialPages: 1, shared });
       const before = arena.byteLength, staleView = arena.f32();
       for (const dtype of ["float32", "float64"] as const) {
