@@ -1,7 +1,10 @@
 /**
  * Per-op overhead: microseconds per elementwise op on 1,000-element float32
  * tensors, eager and under `grad`, beside a raw typed-array loop that
- * allocates its output (the floor any eager op pays), measured in one run.
+ * allocates its output (the floor any eager op pays), measured in one run,
+ * on the TypeScript backend; then the same add on each other backend that
+ * loads here (wasm must not make small ops slow: the target is within 1.5×
+ * of ts).
  *
  * Each contender is warmed up first; then the contenders take turns over
  * several rounds (so drifting machine load hits them alike) and each one's
@@ -11,9 +14,22 @@
  *
  * @module
  */
-import { add, exp, grad, mul, random, setDebugNans, sum, type Tensor } from "../mod.ts";
+import {
+  add,
+  availableBackends,
+  exp,
+  getBackend,
+  grad,
+  mul,
+  random,
+  setBackend,
+  setDebugNans,
+  sum,
+  type Tensor,
+} from "../mod.ts";
 import { printTable, runtime } from "./harness.ts";
 
+setBackend("ts");
 const n = 1000;
 const [ka, kb] = random.split(random.key(1));
 const a = random.normal(ka, [n]);
@@ -65,6 +81,17 @@ const contenders: Contender[] = [
   // forward ops plus their backward rules, per forward op
   { name: "under grad (fwd+bwd)", run: () => gradChain(a), calls: chain + 1 },
 ];
+const others = availableBackends().filter((name) => name !== "ts");
+for (const name of others) {
+  let previous = "ts";
+  contenders.push({
+    name: `add on ${name}`,
+    run: () => add(a, b),
+    calls: 1,
+    setup: () => (previous = getBackend(), setBackend(name)),
+    teardown: () => setBackend(previous),
+  });
+}
 
 const inner = 4000;
 const rounds = 9;
@@ -98,4 +125,12 @@ printTable(["op", "raw loop µs", "dendrite µs", "ratio"], [
   row("add, debugNans on", rawAddUs),
   row("add, debugNans off again", rawAddUs),
   row("under grad (fwd+bwd)", rawAddUs),
+]);
+
+console.log(`\nthe same add on each backend here (a and b are host arrays every backend takes)`);
+printTable(["backend", "µs per add", "ratio to ts"], [
+  ["ts", byName("add").toFixed(2), "1.00"],
+  ...others.map((
+    name,
+  ) => [name, byName(`add on ${name}`).toFixed(2), (byName(`add on ${name}`) / byName("add")).toFixed(2)]),
 ]);

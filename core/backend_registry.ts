@@ -3,12 +3,17 @@
  * every op asks `activeBackend()` for its kernels.
  *
  * The choice starts from the `DENDRITE_BACKEND` environment variable
- * (`ts`, `openblas`, `wasm` or `auto`; unset means `ts`), read at the first
- * op, and `setBackend` changes it. `"auto"` takes the first of OpenBLAS,
- * wasm and ts that loads. A backend chosen through the variable or `"auto"`
- * that cannot be loaded falls back with one notice on stderr;
- * `setBackend("openblas")` instead throws a `BackendError` saying what was
- * tried and how to install it.
+ * (`ts`, `openblas`, `wasm` or `auto`), read at the first op, and
+ * `setBackend` changes it. `"auto"` takes the first of OpenBLAS, wasm and ts
+ * that loads. Unset (or unreadable: Deno without `--allow-env`) means the
+ * automatic choice made silently, since the user asked for nothing:
+ * `getBackend()` says which ran. A backend named through the variable, or an
+ * explicit `"auto"`, that cannot be loaded falls back with one notice on
+ * stderr; `setBackend("openblas")` instead throws a `BackendError` saying
+ * what was tried and how to install it.
+ *
+ * Nothing loads at import: OpenBLAS is opened and wasm modules are compiled
+ * only when the first op asks for the active backend.
  *
  * @module
  */
@@ -143,7 +148,8 @@ function lookup(name: string): () => Backend {
 
 function fromEnvironment(): Backend {
   const name = readEnv(BACKEND_VARIABLE);
-  if (name === undefined || name === "" || name === "ts") return tsBackend;
+  if (name === undefined || name === "") return firstThatLoads(AUTO_ORDER, []);
+  if (name === "ts") return tsBackend;
   if (name === "auto") return automatic();
   try {
     return lookup(name)();

@@ -108,14 +108,52 @@ export function tidy<R>(fn: () => R): R {
   return result;
 }
 
+/** Sets made by {@link madeDuring} that are open now; every new tensor joins all of them. */
+const collectors: Set<ConcreteTensor>[] = [];
+
 function record(t: ConcreteTensor): void {
-  scopes[scopes.length - 1].add(t);
+  scopes.at(-1)?.add(t);
+  for (const c of collectors) c.add(t);
 }
+
+/** The creation hook is on only while a scope or a collector is open (no cost otherwise). */
+const updateHook = () => setCreationHook(scopes.length + collectors.length > 0 ? record : undefined);
+
+/**
+ * @internal Runs `fn` and returns its result with the set of concrete
+ * tensors made while it ran (for a transform to release its own
+ * intermediates; see `releaseInternal`).
+ */
+export function madeDuring<R>(fn: () => R): [R, Set<ConcreteTensor>] {
+  const made = new Set<ConcreteTensor>();
+  collectors.push(made);
+  setCreationHook(record);
+  try {
+    return [fn(), made];
+  } finally {
+    collectors.splice(collectors.lastIndexOf(made), 1);
+    updateHook();
+  }
+}
+
+/**
+ * @internal Hands back the storage of `internal` tensors that no caller can
+ * hold: values a transform made for itself (the primal values behind its
+ * tracers, the cotangents of its backward pass), never returned. Those in
+ * `kept` (the results) and those a `keep` call exempted stay; shared or
+ * borrowed storage is never recycled (as for `dispose`).
+ */
+export function releaseInternal(internal: Iterable<ConcreteTensor>, kept: ReadonlySet<ConcreteTensor>): void {
+  for (const t of internal) if (!kept.has(t) && !exempt.has(t)) disposeOne(t);
+}
+
+/** Tensors passed to `keep`: no automatic release touches them. */
+const exempt = new WeakSet<ConcreteTensor>();
 
 /** Ends the innermost scope: disposes what it made except `kept`, which moves to the enclosing scope. */
 function close(scope: Set<ConcreteTensor>, kept: Set<ConcreteTensor>): void {
   scopes.pop();
-  if (scopes.length === 0) setCreationHook(undefined);
+  updateHook();
   const outer = scopes.at(-1);
   for (const t of scope) {
     if (kept.has(t)) outer?.add(t);
@@ -139,6 +177,9 @@ function close(scope: Set<ConcreteTensor>, kept: Set<ConcreteTensor>): void {
  * ```
  */
 export function keep<T extends Tensor>(t: T): T {
-  if (t instanceof ConcreteTensor) { for (const s of scopes) s.delete(t); }
+  if (t instanceof ConcreteTensor) {
+    for (const s of scopes) s.delete(t);
+    exempt.add(t);
+  }
   return t;
 }

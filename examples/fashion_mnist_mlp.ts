@@ -14,8 +14,9 @@
  *   deno run -A examples/fashion_mnist_mlp.ts [--epochs N] [--dir DIR] [--checkpoint FILE]
  *   bun examples/fashion_mnist_mlp.ts [--epochs N] [--dir DIR] [--checkpoint FILE]
  *
- * Runs on the default backend ("ts", pure TypeScript); set
- * `DENDRITE_BACKEND=auto` to use OpenBLAS where it is installed.
+ * Runs on the library's default, the automatic choice (OpenBLAS where it is
+ * installed, else the wasm backend, else pure TypeScript), and names it on
+ * its first line; `DENDRITE_BACKEND=ts|wasm|openblas` chooses.
  *
  * @module
  */

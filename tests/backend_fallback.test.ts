@@ -89,9 +89,9 @@ describe("F2: Deno without --allow-ffi falls back to the wasm backend", () => {
     assert.match(r.stderr, /--allow-ffi/);
   });
 
-  it("without --allow-env DENDRITE_BACKEND is not read (no prompt, no notice): ts", () => {
+  it("without --allow-env DENDRITE_BACKEND is not read (no prompt, no notice): the silent automatic choice, wasm", () => {
     const r = run("deno", [], { DENDRITE_BACKEND: "openblas" }, "read-only");
-    assert.equal(r.out.backend, "ts");
+    assert.equal(r.out.backend, "wasm");
     assert.deepEqual(r.out.product, PRODUCT);
     assert.equal(r.stderr, "");
   });
@@ -161,8 +161,18 @@ for (const runtime of RUNTIMES) {
       assert.match(r.stderr, /unknown backend "bogus"; available: ts, openblas, wasm, auto/);
     });
 
-    it("DENDRITE_BACKEND unset: ts, nothing on stderr", () => {
-      const r = run(runtime, [], {});
+    it("DENDRITE_BACKEND unset, no OpenBLAS: the automatic choice (wasm), nothing on stderr", () => {
+      const r = run(runtime, [`missing=${MISSING}`], {});
+      assert.equal(r.out.backend, "wasm");
+      assert.deepEqual(r.out.product, PRODUCT);
+      assert.equal(r.stderr, "");
+      const none = run(runtime, [`missing=${MISSING}`, "nowasm"], {});
+      assert.equal(none.out.backend, "ts");
+      assert.equal(none.stderr, "");
+    });
+
+    it("DENDRITE_BACKEND=ts selects ts, silently", () => {
+      const r = run(runtime, [], { DENDRITE_BACKEND: "ts" });
       assert.equal(r.out.backend, "ts");
       assert.equal(r.stderr, "");
     });
@@ -171,9 +181,9 @@ for (const runtime of RUNTIMES) {
 
 describeOpenBlas("F2: with the library present", () => {
   for (const runtime of RUNTIMES) {
-    it(`[${runtime}] DENDRITE_BACKEND=openblas and =auto select openblas, silently`, () => {
-      for (const choice of ["openblas", "auto"]) {
-        const r = run(runtime, [], { DENDRITE_BACKEND: choice });
+    it(`[${runtime}] DENDRITE_BACKEND=openblas, =auto and unset select openblas, silently`, () => {
+      for (const choice of ["openblas", "auto", undefined]) {
+        const r = run(runtime, [], choice === undefined ? {} : { DENDRITE_BACKEND: choice });
         assert.equal(r.out.backend, "openblas", `${choice}: ${r.stderr}`);
         assert.deepEqual(r.out.product, PRODUCT);
         assert.equal(r.stderr, "");

@@ -7,6 +7,7 @@
  */
 import { assert, describe, fc, it } from "./lib/test.ts";
 import { forEachBackend } from "./lib/backends.ts";
+import { forceGc } from "./lib/gc.ts";
 import {
   add,
   broadcastTo,
@@ -34,6 +35,7 @@ import {
   tensor,
   tidy,
   transpose,
+  valueAndGrad,
   vjp,
   where,
   zeros,
@@ -41,6 +43,7 @@ import {
 import { ConcreteTensor } from "../core/tensor.ts";
 import { TransformError, ValueError } from "../core/errors.ts";
 import { poolBytes } from "../backends/ts/pool.ts";
+import { madeDuring } from "../core/memory.ts";
 
 /** Large enough (64 KiB of float32) for the pool to take. */
 const N = 1 << 14;
@@ -173,6 +176,56 @@ describe("tidy and keep", () => {
   });
 });
 
+describe("grad and valueAndGrad release their own intermediates", () => {
+  const side = 128;
+  const x = reshape(big(31, side * side), [side, side]);
+  const loss = (w: Tensor) => sum(exp(mul(matmul(x, w), 0.01)));
+
+  it("on concrete values: the intermediates' storage goes to the pool, the results are exact and stay usable", () => {
+    const w = reshape(big(32, side * side), [side, side]);
+    // vjp keeps its tape (its pullback may be called again): the reference, with nothing recycled.
+    const [y, pullback] = vjp(loss, w);
+    const [want] = pullback(tensor(1, { dtype: "float32" }));
+    const before = poolBytes();
+    const [[v, g], made] = madeDuring(() => valueAndGrad(loss)(w));
+    assert.ok(poolBytes() > before, `pool ${before} → ${poolBytes()} bytes`);
+    const released = [...made].filter((t) => t.disposed).length;
+    assert.equal(released, made.size - 2, "everything but the value and the gradient is released");
+    assert.equal(v.item(), y.item());
+    assert.deepEqual([...g.toTypedArray()], [...want.toTypedArray()]);
+    for (let i = 0; i < 4; i++) {
+      // Later steps write into the recycled storage and still give the same bits; inputs are untouched.
+      const g2 = grad(loss)(w);
+      assert.deepEqual([...g2.toTypedArray()], [...want.toTypedArray()], `step ${i}`);
+      assert.deepEqual([...w.toTypedArray()], [...reshape(big(32, side * side), [side, side]).toTypedArray()]);
+    }
+  });
+
+  it("what the function made outside the trace, its aux, and kept tensors are left alone", () => {
+    const w = reshape(big(33, side * side), [side, side]);
+    let outside: Tensor | undefined, kept: Tensor | undefined;
+    const [[, aux], g] = valueAndGrad((v: Tensor): [Tensor, Tensor] => {
+      outside = exp(mul(x, 0.001)); // concrete: computed from constants only
+      const h = mul(matmul(x, v), 0.01);
+      kept = keep(mul(outside, 2));
+      return [sum(mul(exp(h), outside)), h];
+    }, { hasAux: true })(w);
+    assert.deepEqual(aux.shape, [side, side]);
+    assert.ok(Number.isFinite(sum(aux).item()));
+    assert.ok(Number.isFinite(sum(g).item()));
+    assert.ok(Number.isFinite(sum(outside!).item()));
+    assert.ok(Number.isFinite(sum(kept!).item()));
+  });
+
+  it("under another transform nothing is released (the outer tape may need it)", () => {
+    const w = reshape(big(34, side * side), [side, side]);
+    const [[, outer], made] = madeDuring(() => vjp((v: Tensor) => grad(loss)(v), w));
+    assert.ok(made.size >= 8, `${made.size} made`);
+    assert.deepEqual([...made].filter((t) => t.disposed), []);
+    assert.ok(Number.isFinite(sum(outer(zeros([side, side]))[0]).item()));
+  });
+});
+
 forEachBackend((backend, it) =>
   describe(`recycled storage never changes a result [${backend}]`, () => {
     type Op = (xs: Tensor[]) => Tensor;
@@ -205,51 +258,82 @@ forEachBackend((backend, it) =>
 
     /**
      * Runs the program and returns each step's elements, read as soon as the
-     * step has run. With `free`, a value marked `drop` is disposed right
-     * after its last use, so later steps get its storage, dirty.
+     * step has run, then those of every value still alive, read again at the
+     * end (so a value whose storage a later step reused would differ). With
+     * `free`, a value marked `drop` is disposed right after its last use, so
+     * later steps get its storage, dirty; with `gc`, a full collection runs
+     * after every step (storage the collector frees must never come back
+     * while a tensor, or a reshape of it, holds it).
      */
     const freed = new WeakSet<object>();
     let reused = 0;
-    const run = (program: readonly Step[], free: boolean): number[][] => {
+    type Reads = { readonly steps: number[][]; readonly alive: Map<number, number[]> };
+    const run = (program: readonly Step[], free: boolean, gc = false): Reads => {
       const lastUse = program.map(() => -1);
       program.forEach((step, i) => operands(step, i).forEach((v) => v >= 2 && (lastUse[v - 2] = i)));
       const values: Tensor[] = [
         reshape(big(11, side * side), [side, side]),
         reshape(big(12, side * side), [side, side]),
       ];
-      const out: number[][] = [];
+      const steps: number[][] = [];
       program.forEach((step, i) => {
         const [a, b] = operands(step, i);
         const y = ops[step.op]([values[a], values[b]]);
         if (freed.has(bufOf(y))) reused++;
-        out.push([...y.toTypedArray()]);
+        steps.push([...y.toTypedArray()]);
         values.push(y);
-        if (!free) return;
-        // Ops may return an operand itself (a no-op pad or transpose), so a
-        // value goes only when no name for the same tensor is needed later.
-        const needed = (t: Tensor) =>
-          values.slice(0, 2).includes(t) || lastUse.some((last, w) => values[w + 2] === t && last > i);
-        for (let v = 0; v <= i; v++) {
-          const t = values[v + 2];
-          if (program[v].drop && !needed(t) && !(t as ConcreteTensor).disposed) {
-            dispose(t);
-            freed.add(bufOf(t));
+        if (free) {
+          // Ops may return an operand itself (a no-op pad or transpose), so a
+          // value goes only when no name for the same tensor is needed later.
+          const needed = (t: Tensor) =>
+            values.slice(0, 2).includes(t) || lastUse.some((last, w) => values[w + 2] === t && last > i);
+          for (let v = 0; v <= i; v++) {
+            const t = values[v + 2];
+            if (program[v].drop && !needed(t) && !(t as ConcreteTensor).disposed) {
+              dispose(t);
+              freed.add(bufOf(t));
+            }
           }
         }
+        if (gc) forceGc();
       });
-      return out;
+      const alive = new Map<number, number[]>();
+      values.slice(2).forEach((t, v) => !(t as ConcreteTensor).disposed && alive.set(v, [...t.toTypedArray()]));
+      return { steps, alive };
+    };
+    /** Every value still alive at the end reads as it did when its step made it. */
+    const assertUnchanged = ({ steps, alive }: Reads) => {
+      for (const [v, now] of alive) assert.deepEqual(now, steps[v], `value ${v} changed after it was made`);
     };
 
-    it("random programs give the same bits with and without disposal (40 programs)", () => {
+    it("random programs give the same bits with and without disposal; live values never change (40 programs)", () => {
       fc.assert(
         fc.property(programArb, (program) => {
           const kept = run(program, false);
-          assert.deepEqual(run(program, true), kept);
-          assert.deepEqual(tidy(() => run(program, true)), kept);
+          assert.equal(kept.alive.size, program.length);
+          assertUnchanged(kept);
+          const freeing = run(program, true);
+          assert.deepEqual(freeing.steps, kept.steps);
+          assertUnchanged(freeing);
+          assert.deepEqual(tidy(() => run(program, true)).steps, kept.steps);
         }),
         { numRuns: 40 },
       );
       assert.ok(reused > 20, `only ${reused} outputs landed in recycled storage`);
+    });
+
+    it("with a full GC forced after every step, with and without disposal: the same bits (6 programs)", () => {
+      fc.assert(
+        fc.property(programArb, (program) => {
+          const kept = run(program, false);
+          for (const free of [false, true]) {
+            const collected = run(program, free, true);
+            assert.deepEqual(collected.steps, kept.steps, `free = ${free}`);
+            assertUnchanged(collected);
+          }
+        }),
+        { numRuns: 6 },
+      );
     });
 
     it("a dirty recycled array is zeroed for kernels that accumulate (gemm, scatterAdd, concat)", () => {

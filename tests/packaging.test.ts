@@ -19,6 +19,7 @@ import path from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { assert, describe, it } from "./lib/test.ts";
+import { availableBackends } from "../mod.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const bin = (name: string) => path.join(root, "node_modules", ".bin", name);
@@ -235,16 +236,23 @@ describe("packaging", () => {
   });
 
   for (const runtime of ["deno", "bun"] as const) {
-    it(`the README's demo (Fashion-MNIST MLP, 2 epochs) trains on ${runtime} and prints its test accuracy`, {
-      timeout: 300_000,
-    }, async () => {
-      const file = "examples/fashion_mnist_mlp.ts";
-      const args = runtime === "deno" ? ["run", "-A", file, "--epochs", "2"] : [file, "--epochs", "2"];
-      const { code, out, stdout } = await run(bin(runtime), args, root, { DENDRITE_BACKEND: "ts" }, 300_000);
-      assert.equal(code, 0, out);
-      const accuracy = Number(stdout.match(/test accuracy ([0-9.]+) % after 2 epochs/)?.[1]);
-      assert.ok(accuracy > 80, stdout); // two epochs of Adam reach about 85 %
-      assert.match(stdout, /seconds per epoch \(training and evaluation\): [0-9.]+/);
-    });
+    it(
+      `the README's demo (Fashion-MNIST MLP, 2 epochs) trains on ${runtime}, on the automatic backend it names, and prints its test accuracy`,
+      {
+        timeout: 300_000,
+      },
+      async () => {
+        const file = "examples/fashion_mnist_mlp.ts";
+        const args = runtime === "deno" ? ["run", "-A", file, "--epochs", "2"] : [file, "--epochs", "2"];
+        // As the README runs it: no DENDRITE_BACKEND, so the automatic choice.
+        const { code, out, stdout } = await run(bin(runtime), args, root, { DENDRITE_BACKEND: "" }, 300_000);
+        assert.equal(code, 0, out);
+        const expected = availableBackends().includes("openblas") ? "openblas" : "wasm";
+        assert.match(stdout, new RegExp(`backend "${expected}"`), stdout);
+        const accuracy = Number(stdout.match(/test accuracy ([0-9.]+) % after 2 epochs/)?.[1]);
+        assert.ok(accuracy > 80, stdout); // two epochs of Adam reach about 85 %
+        assert.match(stdout, /seconds per epoch \(training and evaluation\): [0-9.]+/);
+      },
+    );
   }
 });

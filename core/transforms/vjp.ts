@@ -14,8 +14,9 @@ import { add } from "../prims/binary.ts";
 import { zerosFor } from "../prims/zeros.ts";
 import { formatShape, shapeEqual } from "../shape.ts";
 import { onesLike } from "../creation.ts";
-import { Tensor } from "../tensor.ts";
-import { bind, inContext, PrimalTracer, Trace, withTrace } from "../trace.ts";
+import { madeDuring, releaseInternal } from "../memory.ts";
+import { ConcreteTensor, Tensor } from "../tensor.ts";
+import { bind, currentLevel, inContext, PrimalTracer, Trace, withTrace } from "../trace.ts";
 import { flatten, type TreeDef, unflatten } from "../tree/mod.ts";
 import { type Argnums, selectArgs } from "./args.ts";
 
@@ -254,7 +255,7 @@ export const vjpWith = <R>(
   argnums: Argnums,
   auxOut?: (aux: unknown) => void,
   intConstants = false,
-): [R, (ct: unknown) => unknown, (cts: readonly (Tensor | null)[]) => unknown] => {
+): [R, (ct: unknown) => unknown, (cts: readonly (Tensor | null)[]) => unknown, () => ConcreteTensor[]] => {
   const sel = selectArgs(kind, args, argnums, !intConstants);
   // Integer and bool leaves (allowed when intConstants) are not traced: they enter f as they are.
   const traced = sel.leaves.map((x) => isFloat(x.dtype));
@@ -309,7 +310,10 @@ export const vjpWith = <R>(
     // A tree's leaves are never null (null is an empty subtree), so pullLeaves checks every one.
     return pullLeaves(ctLeaves as Tensor[]);
   };
-  return [out, pullback, pullLeaves];
+  // The concrete values behind the forward pass's tracers: nobody outside the trace can hold them, except as outputs.
+  const tapeValues = () =>
+    trace.tape.flatMap((n) => (n.prim !== null && n.out instanceof ConcreteTensor ? [n.out] : []));
+  return [out, pullback, pullLeaves, tapeValues];
 };
 
 /** Options of `grad` and `valueAndGrad`. */
@@ -350,6 +354,15 @@ export type GradOf<A extends readonly unknown[], N> = N extends number ? Exclude
 /** What `f` returns: a scalar loss, or `[loss, aux]` with `hasAux`. */
 type LossOf<Aux> = Tensor | readonly [Tensor, Aux];
 
+/**
+ * One forward and one backward pass of `grad`/`valueAndGrad`. Called on
+ * concrete values (no transform around it), it then hands back the storage
+ * of everything it made for itself (the values behind its tracers, the
+ * backward pass's cotangents and temporaries) the moment it returns, as
+ * `tidy` would: no caller can hold those, so a training loop written without
+ * `dispose` recycles them anyway. What `f` made on concrete values (outside
+ * the trace), the loss, the aux and the gradients are left alone.
+ */
 const run = <A extends readonly unknown[]>(
   f: (...args: A) => unknown,
   opts: GradOptions,
@@ -357,17 +370,28 @@ const run = <A extends readonly unknown[]>(
 ): [Tensor, unknown, unknown] => {
   const hasAux = opts.hasAux ?? false;
   let aux: unknown;
-  const [out, pullback] = vjpWith(
-    "grad",
-    (...a: never[]) => {
-      const [loss, x] = splitAux("grad", (f as unknown as (...b: unknown[]) => unknown)(...a), hasAux);
-      return [checkScalar("grad", loss), x] as unknown as Tensor; // vjpWith splits off the aux
-    },
-    args,
-    opts.argnums ?? 0,
-    (x) => (aux = x),
-  );
-  return [out, aux, pullback(onesLike(out))];
+  const forward = () =>
+    vjpWith(
+      "grad",
+      (...a: never[]) => {
+        const [loss, x] = splitAux("grad", (f as unknown as (...b: unknown[]) => unknown)(...a), hasAux);
+        return [checkScalar("grad", loss), x] as unknown as Tensor; // vjpWith splits off the aux
+      },
+      args,
+      opts.argnums ?? 0,
+      (x) => (aux = x),
+    );
+  if (currentLevel() > 0) {
+    const [out, pullback] = forward();
+    return [out, aux, pullback(onesLike(out))];
+  }
+  const [[out, pullback, , tapeValues], madeForward] = madeDuring(forward);
+  const [g, madeBackward] = madeDuring(() => pullback(onesLike(out)));
+  const kept = new Set<ConcreteTensor>();
+  for (const leaf of [out, ...flatten(aux)[0], ...flatten(g)[0]]) if (leaf instanceof ConcreteTensor) kept.add(leaf);
+  releaseInternal(tapeValues().filter((t) => madeForward.has(t)), kept);
+  releaseInternal(madeBackward, kept);
+  return [out, aux, g];
 };
 
 /**
