@@ -45,6 +45,15 @@ export interface Primitive<P extends Params = Params> {
     params: P,
     size: number,
   ): readonly [Tensor, number | null];
+  /**
+   * Optional: how a reverse-mode trace (`grad`, `vjp`) applies this
+   * primitive when the default (evaluate it, then its `vjp` rule from the
+   * inputs and output) does not fit — a custom rule (`customVjp`) runs its
+   * own forward pass and records its own backward rule. `trace` is the
+   * running reverse-mode trace (the core's `VjpTrace`). Returns the traced
+   * output.
+   */
+  processVjp?(trace: object, args: readonly Tensor[], params: P): Tensor;
   /** The inputs' cotangents from the output's cotangent `g`. */
   vjp(
     g: Tensor,

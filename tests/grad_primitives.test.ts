@@ -99,6 +99,19 @@ forEachBackend((backend, it) => {
           );
           assert.ok(bound >= RUNS / 2, `only ${bound} of ${RUNS} cases bound ${name}`);
         });
+      } else if (row.reverseOnly) {
+        it(`${name}: VJP and its derivative match finite differences; forward mode is a clear error`, () => {
+          let bound = 0;
+          fc.assert(
+            fc.property(row.cases, fc.nat(), (c, seed) => {
+              if (binds(name, c)) bound++;
+              checkGrads(c.f, c.args, { ...TOL, order: 2, argnums: c.argnums, seed, modes: ["rev"] });
+              assert.throws(() => checkGrads(c.f, c.args, { modes: ["fwd"] }), /cannot be differentiated in forward/);
+            }),
+            { numRuns: RUNS },
+          );
+          assert.ok(bound >= RUNS / 2, `only ${bound} of ${RUNS} cases bound ${name}`);
+        });
       } else {
         it(`${name}: JVP, VJP and their derivatives match finite differences`, () => {
           let bound = 0;

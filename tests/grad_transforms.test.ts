@@ -24,6 +24,7 @@ import {
   customVjp,
   div,
   DTypeError,
+  evalGraph,
   exp,
   grad,
   hessian,
@@ -53,6 +54,7 @@ import {
   tanh,
   type Tensor,
   tensor,
+  trace,
   TransformError,
   transpose,
   valueAndGrad,
@@ -580,8 +582,61 @@ describe("G5: nested and composed transforms", () => {
     const x = f64([0.5, -2]);
     assert.deepEqual(grad((x: Tensor) => sum(cube(x)))(x).toArray(), [0.75, 12]);
     assert.deepEqual(grad((x: Tensor) => sum(grad((y: Tensor) => sum(cube(y)))(x)))(x).toArray(), [3, -12]);
-    // jvp does not use the rule (it differentiates the primal function)
-    assert.deepEqual(jvp(cube, [x], [f64([1, 1])])[1].toArray(), [0.75, 12]);
+    // Forward over reverse differentiates the rule: the Hessian of Σx³ is diag(6x).
+    const h = jacfwd(grad((y: Tensor) => sum(cube(y))))(x).toArray() as number[][];
+    assert.deepEqual(h.map((row) => row.map((v) => v + 0)), [[3, 0], [0, -12]]); // + 0: an off-diagonal −0 is 0
+  });
+
+  it("customVjp: forward mode on the call itself is a TransformError (as in JAX), not a silent derivative of f", () => {
+    assert.throws(() => jvp(cube, [f64([0.5])], [f64([1])]), (e: unknown) => {
+      assert.ok(e instanceof TransformError);
+      assert.match((e as Error).message, /^customVjp: .*cannot be differentiated in forward mode.*use reverse mode/);
+      return true;
+    });
+  });
+
+  describe("customVjp: the rule survives trace, evalGraph and vmap", () => {
+    const straightThrough = customVjp(
+      (x: Tensor) => sign(x),
+      (x: Tensor) => [sign(x), null] as const,
+      (_: null, g: Tensor) => [g],
+    );
+    const loss = (x: Tensor) => sum(straightThrough(x));
+    const x = f64([-0.3, 2, 0.5]);
+
+    it("trace records one customVjp node; grad of the replayed graph uses the rule", () => {
+      const g = trace(loss, x);
+      assert.deepEqual(g.nodes.map((n) => n.primitive), ["customVjp", "sum"]);
+      assert.match(g.toString(), /customVjp\[rule=customVjp\] a/);
+      assert.deepEqual(grad((y: Tensor) => evalGraph(g, y) as Tensor)(x).toArray(), [1, 1, 1]);
+      assert.deepEqual((evalGraph(g, x) as Tensor).toArray(), 1);
+    });
+
+    it("grad(vmap(f)) and vmap(grad(f)) both use the rule", () => {
+      const rows = tensor([[-1, 2], [3, -4]], { dtype: "float64" });
+      assert.deepEqual(grad((r: Tensor) => sum(vmap(straightThrough)(r)))(rows).toArray(), [[1, 1], [1, 1]]);
+      assert.deepEqual(vmap(grad(loss))(rows).toArray(), [[1, 1], [1, 1]]);
+      assert.deepEqual(vmap(straightThrough)(rows).toArray(), [[-1, 1], [1, -1]]);
+    });
+
+    it("under vmap a shared argument gets its cotangent summed over the batch; tree residuals are batched", () => {
+      const scaled = customVjp(
+        (a: Tensor, b: Tensor) => mul(a, exp(b)),
+        (a: Tensor, b: Tensor) => [mul(a, exp(b)), { a, e: exp(b), n: 2 }] as const,
+        ({ a, e, n }: { a: Tensor; e: Tensor; n: number }, g: Tensor) => [mul(g, e), mul(mul(g, mul(a, e)), n / 2)],
+      );
+      const a = tensor([[1, 2], [3, 4]], { dtype: "float64" }), b = f64([0, 1]);
+      const [da, db] = grad((p: Tensor, q: Tensor) => sum(vmap(scaled, { inAxes: [0, null] })(p, q)), {
+        argnums: [0, 1],
+      })(a, b);
+      assert.deepEqual(da.toArray(), [[1, Math.E], [1, Math.E]]);
+      assert.deepEqual(db.toArray(), [4, 6 * Math.E]);
+    });
+
+    it("a bwd with the wrong number of cotangents is a TransformError naming customVjp", () => {
+      const bad = customVjp((x: Tensor) => x, (x: Tensor) => [x, null] as const, () => []);
+      assert.throws(() => grad((x: Tensor) => sum(bad(x)))(x), /customVjp: bwd must return 1 cotangent/);
+    });
   });
 
   it("customVjp: the rule wins over the function's own derivative (straight-through estimator)", () => {

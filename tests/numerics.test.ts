@@ -650,6 +650,7 @@ const NOT_FLOAT_ELEMENTWISE = new Set([
   "flip",
   "cumsum",
   "argsort",
+  "customVjp",
 ]);
 
 describe("N2: NaN propagation", () => {

@@ -53,6 +53,7 @@ export class VjpTrace extends Trace {
   }
 
   processPrimitive(prim: Primitive, args: readonly Tensor[], params: Params): Tensor {
+    if (prim.processVjp !== undefined) return prim.processVjp(this, args, params);
     const n = args.length;
     const primals = new Array<Tensor>(n);
     const parents = new Array<TapeNode | null>(n);

@@ -19,6 +19,7 @@ import {
   concat,
   cos,
   cumsum,
+  customVjp,
   div,
   equal,
   erf,
@@ -90,7 +91,20 @@ export interface Row {
   readonly cases: fc.Arbitrary<Case>;
   /** The primitive has zero derivative: tangents and cotangents must be exactly 0. */
   readonly nonDifferentiable?: true;
+  /** Reverse mode only (a custom VJP rule): forward mode must be a clear error. */
+  readonly reverseOnly?: true;
 }
+
+/**
+ * a·exp(b) with a hand-written rule from residuals [a, exp(b)]: the rule is
+ * what gets differentiated (twice at order 2), and its tree residuals and
+ * two cotangents go through every transform.
+ */
+const scaledExp = customVjp(
+  (a: Tensor, b: Tensor) => mul(a, exp(b)),
+  (a: Tensor, b: Tensor) => [mul(a, exp(b)), { a, e: exp(b) }] as const,
+  ({ a, e }: { a: Tensor; e: Tensor }, g: Tensor) => [mul(g, e), mul(g, mul(a, e))],
+);
 
 const MAX = 625; // the largest tensor `shapeArb()` describes (5⁴)
 
@@ -412,6 +426,15 @@ export const table: Record<string, Row> = {
         const us = [...s.slice(0, axis), ...is, ...s.slice(axis + 1)];
         return { f: (u: Tensor, i: Tensor) => scatterAdd(u, i, s, axis), args: [take(d, us), idx], argnums: [0] };
       }),
+  },
+
+  // ---- user rules
+  customVjp: {
+    cases: fc.tuple(shapeArb(), pool({ min: -2, max: 2 }), pool({ min: -2, max: 2 })).map(([sh, da, db]) => ({
+      f: scaledExp,
+      args: [take(da, sh), take(db, sh)],
+    })),
+    reverseOnly: true,
   },
 
   // ---- image patches (a random pad value: the padding must carry no derivative)
