@@ -7,9 +7,12 @@
  * in linear memory and its result out once into the fresh output. Tensors
  * move freely between this backend and `ts`/`openblas`.
  *
- * Kernels here so far: the matrix product (`gemm.ts`, register-tiled over
- * packed panels, float32 and float64). Every other kernel is the TypeScript
- * one until a wasm kernel measures faster after the copies.
+ * Kernels here: the matrix product (`gemm.ts`, register-tiled over packed
+ * panels, float32 and float64), and elementwise binary and unary ops,
+ * `where`, `sum` and `fused` programs (`elementwise_kernels.ts`), each from
+ * the size where it measured faster than the TypeScript kernel after the
+ * copies. Every other kernel, and every call below those sizes, is the
+ * TypeScript one.
  *
  * Nothing compiles or allocates until the backend is first used.
  *
@@ -22,6 +25,7 @@ import { tsKernels } from "../ts/backend.ts";
 import { allocUninitialized } from "../ts/pool.ts";
 import { engineFacts } from "./engine.ts";
 import { wasmGemm } from "./gemm.ts";
+import { wasmElementwiseKernels } from "./elementwise_kernels.ts";
 
 /**
  * Products with fewer multiply-adds than this run the TS kernel: below it
@@ -52,6 +56,7 @@ const POOLED = { allocate: allocUninitialized } as const;
 export function wasmKernels(): HostKernels {
   return {
     ...tsKernels,
+    ...wasmElementwiseKernels(tsKernels),
     name: "wasm",
     gemm: (a, b, dims, dtype) =>
       (dtype === "float32" || dtype === "float64") && dims.m * dims.n * dims.k >= WASM_GEMM_FROM &&
