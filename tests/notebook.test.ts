@@ -74,29 +74,45 @@ describe("examples/notebooks/tour.ipynb", () => {
     assert.equal(install.code, 0, install.out);
     const dataDir = path.join(home, ".local", "share", "jupyter");
     assert.ok(fs.existsSync(path.join(dataDir, "kernels", "deno", "kernel.json")), install.out);
-    const out = path.join(tmp, "tour.out.ipynb");
-    const exec = await run("jupyter", [
-      "nbconvert",
-      "--to",
-      "notebook",
-      "--execute",
-      "--ExecutePreprocessor.timeout=240",
-      tour,
-      "--output",
-      out,
-    ], { JUPYTER_DATA_DIR: dataDir, JUPYTER_RUNTIME_DIR: path.join(tmp, "runtime"), NO_COLOR: "1" });
-    assert.equal(exec.code, 0, exec.out);
-    const nb: Notebook = JSON.parse(fs.readFileSync(out, "utf8"));
-    const cells = new Map(nb.cells.filter((c) => c.cell_type === "code").map((c) => [c.id, c]));
-    for (const c of cells.values()) {
-      const errors = (c.outputs ?? []).filter((o) => o.output_type === "error");
-      assert.deepEqual(errors.map((o) => `${o.ename}: ${o.evalue}`), [], `cell ${c.id} ran without error`);
+    const execute = async (attempt: number): Promise<Map<string, Cell>> => {
+      const out = path.join(tmp, `tour.out.${attempt}.ipynb`);
+      const exec = await run("jupyter", [
+        "nbconvert",
+        "--to",
+        "notebook",
+        "--execute",
+        "--ExecutePreprocessor.timeout=240",
+        tour,
+        "--output",
+        out,
+      ], { JUPYTER_DATA_DIR: dataDir, JUPYTER_RUNTIME_DIR: path.join(tmp, "runtime"), NO_COLOR: "1" });
+      assert.equal(exec.code, 0, exec.out);
+      const nb: Notebook = JSON.parse(fs.readFileSync(out, "utf8"));
+      return new Map(nb.cells.filter((c) => c.cell_type === "code").map((c) => [c.id, c]));
+    };
+    const shown = (c: Cell | undefined) =>
+      (c?.outputs ?? []).filter((o) => o.output_type === "display_data" || o.output_type === "execute_result");
+    const SHOWS = ["tensor", "summary", "loss", "boundary"];
+    const assertNoErrors = (cells: Map<string, Cell>) => {
+      for (const c of cells.values()) {
+        const errors = (c.outputs ?? []).filter((o) => o.output_type === "error");
+        assert.deepEqual(errors.map((o) => `${o.ename}: ${o.evalue}`), [], `cell ${c.id} ran without error`);
+      }
+    };
+    let cells = await execute(1);
+    assertNoErrors(cells); // an error is never retried away
+    // Deno 2.9.6's headless kernel now and then loses a display message on its way to nbconvert, with no error
+    // anywhere (seen in CI twice: a bare last expression's result, and once the boundary cell's awaited display);
+    // such a run is repeated once, and said so.
+    const lost = SHOWS.filter((id) => shown(cells.get(id)).length === 0);
+    if (lost.length > 0) {
+      console.warn(`notebook: the kernel delivered no display for cell(s) ${lost.join(", ")}; executing once more`);
+      cells = await execute(2);
+      assertNoErrors(cells);
     }
     const result = (id: string): Readonly<Record<string, string>> => {
       // Deno.jupyter.display sends display_data; a bare last expression would be an execute_result.
-      const r = (cells.get(id)?.outputs ?? []).filter((o) =>
-        o.output_type === "display_data" || o.output_type === "execute_result"
-      );
+      const r = shown(cells.get(id));
       assert.equal(r.length, 1, `cell ${id} shows one result: ${JSON.stringify(cells.get(id)?.outputs)}`);
       return Object.fromEntries(Object.entries(r[0].data ?? {}).map(([k, v]) => [k, joined(v)]));
     };

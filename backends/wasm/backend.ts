@@ -8,8 +8,9 @@
  * move freely between this backend and `ts`/`openblas`.
  *
  * Kernels here: the matrix product (`gemm.ts`, register-tiled over packed
- * panels, float32 and float64), and elementwise binary and unary ops,
- * `where`, `sum` and `fused` programs (`elementwise_kernels.ts`), each from
+ * panels, float32 and float64), elementwise binary and unary ops, `where`,
+ * `sum` and `fused` programs (`elementwise_kernels.ts`), and the conv patch
+ * kernels `extractPatches`/`foldPatches` (`patch_kernels.ts`), each from
  * the size where it measured faster than the TypeScript kernel after the
  * copies. Every other kernel, and every call below those sizes, is the
  * TypeScript one.
@@ -26,6 +27,7 @@ import { allocUninitialized } from "../ts/pool.ts";
 import { engineFacts } from "./engine.ts";
 import { wasmGemm } from "./gemm.ts";
 import { wasmElementwiseKernels } from "./elementwise_kernels.ts";
+import { wasmPatchKernels } from "./patch_kernels.ts";
 
 /**
  * Products with fewer multiply-adds than this run the TS kernel: below it
@@ -57,6 +59,7 @@ export function wasmKernels(): HostKernels {
   return {
     ...tsKernels,
     ...wasmElementwiseKernels(tsKernels),
+    ...wasmPatchKernels(tsKernels),
     name: "wasm",
     gemm: (a, b, dims, dtype) =>
       (dtype === "float32" || dtype === "float64") && dims.m * dims.n * dims.k >= WASM_GEMM_FROM &&
