@@ -107,7 +107,7 @@ function phases(disposing: boolean, n = 60): [number, number] {
 const split: string[][] = [];
 for (const name of wanted.filter((n) => n !== "ts" && availableBackends().includes(n))) {
   setBackend(name);
-  const runs = [false, true, false, true].map(phases);
+  const runs = [false, true, false, true].map((disposing) => phases(disposing));
   const best = (d: number, j: number) => Math.min(runs[d][j], runs[d + 2][j]).toFixed(2);
   split.push([name, best(0, 0), best(1, 0), best(0, 1), best(1, 1)]);
 }
