@@ -1,14 +1,16 @@
 /**
- * The WebAssembly SIMD gemm (`backends/wasm/gemm.ts`) against the
- * TypeScript kernel (`backends/ts/gemm.ts`) and against the measurement
- * probe it grew from (`shared/probes/wasm_simd/probe.ts`, run as a
- * subprocess in the same run, on the same machine, with the same tile), in
- * GFLOP/s = 2·m·n·k / t. Times are medians over 7 batches of ≥ 150 ms after
- * three warm-up batches, and include everything a caller pays: copying the
+ * The WebAssembly SIMD gemm (`backends/wasm/gemm.ts`) split over its worker
+ * pool and on one thread, against the TypeScript kernel
+ * (`backends/ts/gemm.ts`) and against the measurement probe it grew from
+ * (`shared/probes/wasm_simd/probe.ts`, run as a subprocess between rounds
+ * of ours, on the same machine, with the same tile on 1 thread and on 2
+ * workers: the probe's best configuration on both runtimes), in GFLOP/s =
+ * 2·m·n·k / t. Times are medians over 7 batches of ≥ 150 ms after three
+ * warm-up batches, and include everything a caller pays: copying the
  * operands into the arena, packing, the kernel, and the fresh output. The
  * probe times only packB + kernel on operands already in its memory, so the
- * ratio shows what the library's copies and generality cost. wasm and TS
- * take turns, batch by batch, so both see the same machine.
+ * ratio shows what the library's copies and generality cost. The contenders
+ * take turns, batch by batch, so all see the same machine.
  *
  * Shapes: n×n at 256 and 1024; the Fashion-MNIST MLP's products at batch
  * 128 (forward [128,784]@[784,512], its weight gradient xᵀ·dy and input
@@ -16,12 +18,15 @@
  * [128,512]@[512,10]); float64 at 256.
  *
  *   deno run -A bench/wasm_gemm.ts      bun run bench/wasm_gemm.ts
- *   args: probe=0 (skip the probe)  phases=1 (time copy-in / pack / kernel / copy-out apart)
+ *   args: probe=0 (skip the probe)  rounds=3 (square shapes: rounds of ours between probe runs)
+ *         phases=1 (time copy-in / pack / kernel / copy-out apart, one thread)
+ *         ts=0 (skip the TS kernel)  shapes=square (only n = 256 and 1024)
+ *   DENDRITE_THREADS sets the pool's size (default: the cores).
  *
  * @module
  */
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
 import type { GemmDims } from "../backends/backend.ts";
@@ -30,6 +35,7 @@ import { engineFacts } from "../backends/wasm/engine.ts";
 import { gemmLayout, prefersTransposed, wasmGemm } from "../backends/wasm/gemm.ts";
 import { gemmKernels } from "../backends/wasm/kernels.ts";
 import { defaultArena } from "../backends/wasm/memory.ts";
+import { gemmPool, gemmThreads } from "../backends/wasm/threads.ts";
 import { chooseBlocking, chooseTile, type FloatDType } from "../backends/wasm/tiles.ts";
 import { printTable, runtime } from "./harness.ts";
 
@@ -45,7 +51,7 @@ const shape = (name: string, m: number, k: number, n: number, dtype: FloatDType,
   dtype,
   dims: { batch: 1, m, n, k, transA, transB, aBatchStride: 0, bBatchStride: 0 },
 });
-const SHAPES: readonly Shape[] = [
+const ALL_SHAPES: readonly Shape[] = [
   shape("n=256", 256, 256, 256, "float32"),
   shape("n=1024", 1024, 1024, 1024, "float32"),
   shape("mlp x@W1 [128,784]@[784,512]", 128, 784, 512, "float32"),
@@ -55,6 +61,7 @@ const SHAPES: readonly Shape[] = [
   shape("mlp [128,512]@[512,10]", 128, 512, 10, "float32"),
   shape("f64 n=256", 256, 256, 256, "float64"),
 ];
+const SHAPES = args.get("shapes") === "square" ? ALL_SHAPES.slice(0, 2) : ALL_SHAPES;
 
 /** Uniform [-1, 1) entries from a fixed linear congruential sequence. */
 function randomArray(size: number, seed: number, dtype: FloatDType): Float32Array | Float64Array {
@@ -105,63 +112,147 @@ function race(fs: readonly (() => unknown)[]): number[] {
 const facts = engineFacts();
 const tile32 = chooseTile("float32", facts), tile64 = chooseTile("float64", facts);
 
-/** The probe's single-thread GFLOP/s by n, with the tile the library picked for float32; undefined if it is absent. */
-function runProbe(): Map<number, number> | undefined {
+/** The probe's GFLOP/s by `n:threads` (1 thread, 2 workers), with the tile the library picked for float32; undefined if it is absent. */
+function runProbe(): Map<string, number> | undefined {
   const path = fileURLToPath(new URL("../../shared/probes/wasm_simd/probe.ts", import.meta.url));
   if (args.get("probe") === "0" || !existsSync(path)) return undefined;
-  const probeArgs = [`mr=${tile32.mr}`, `nr=${tile32.nr}`, "uk=2", `fma=${tile32.fma ? 1 : 0}`, "threads=1"];
+  const probeArgs = [`mr=${tile32.mr}`, `nr=${tile32.nr}`, "uk=2", `fma=${tile32.fma ? 1 : 0}`, "threads=1,2"];
   const cmd = (globalThis as { Deno?: unknown }).Deno ? ["run", "-A", path] : ["run", path];
   const text = execFileSync(process.execPath, [...cmd, ...probeArgs, "n=256,1024", "nojs=1"], { encoding: "utf8" });
-  const got = new Map<number, number>();
-  for (const m of text.matchAll(/ n=(\d+) .*threads=1 .*: ([\d.]+) GFLOP\/s median/g)) {
-    got.set(Number(m[1]), Number(m[2]));
+  const got = new Map<string, number>();
+  for (const m of text.matchAll(/ n=(\d+) .*threads=(\d+) .*: ([\d.]+) GFLOP\/s median/g)) {
+    got.set(`${m[1]}:${m[2]}`, Number(m[3]));
   }
   return got;
 }
 
+/**
+ * CPU time of the whole machine and of this process (with its finished
+ * children), in seconds, from /proc (Linux, 100 ticks a second); undefined
+ * elsewhere. The difference is what other work took from the run.
+ */
+function machineLoad(): { busy: number; ours: number; wall: number } | undefined {
+  try {
+    const f = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
+    const busy = f.reduce((p, q) => p + q, 0) - f[3] - f[4]; // all but idle and iowait
+    // utime, stime, cutime, cstime: this process's threads and the probe runs it waited for.
+    const self = readFileSync("/proc/self/stat", "utf8").split(") ")[1].split(" ").slice(11, 15).map(Number);
+    const ours = self.reduce((p, q) => p + q, 0);
+    return { busy: busy / 100, ours: ours / 100, wall: performance.now() / 1000 };
+  } catch {
+    return undefined;
+  }
+}
+
 const gflops = (d: GemmDims, ms: number) => (2 * d.m * d.n * d.k) / ms / 1e6;
 
-const probeBefore = runProbe();
-const rows: string[][] = [];
-const results: { s: Shape; wasm: number; ts: number }[] = [];
-for (const s of SHAPES) {
+const threads = gemmThreads();
+// Start the pool and wait for its workers, so the race measures it warm.
+await gemmPool(defaultArena(), threads)?.whenReady();
+const withTs = args.get("ts") !== "0";
+const rounds = Math.max(1, Number(args.get("rounds") ?? 3));
+
+/** GFLOP/s by contender: pool, one, ts, and for square float32 shapes poolReused, oneReused. */
+type Rates = Record<string, number>;
+const square = (s: Shape) => s.dtype === "float32" && s.dims.m === s.dims.n && s.dims.n === s.dims.k;
+
+/** Races the contenders of one shape (after checking that wasm and TS agree). */
+function measure(s: Shape, ts: boolean): Rates {
   const { dims, dtype } = s;
   const a = randomArray(dims.m * dims.k, 1, dtype), b = randomArray(dims.k * dims.n, 2, dtype);
   // The same answer within float32 rounding first, so the race is between equal work.
   const cw = wasmGemm(a, b, dims, dtype), ct = tsGemm(a, b, dims, dtype);
   const scale = 4 * dims.k * dims.k * (dtype === "float32" ? 2 ** -24 : 2 ** -53); // 4·k·u·Σ|a·b|, |a|, |b| < 1
   if (cw.some((x, i) => !(Math.abs(x - ct[i]) <= scale))) throw new Error(`${s.name}: wasm and TS results differ`);
-  const [tw, tt] = race([() => wasmGemm(a, b, dims, dtype), () => tsGemm(a, b, dims, dtype)]);
-  results.push({ s, wasm: gflops(dims, tw), ts: gflops(dims, tt) });
-}
-const probeAfter = runProbe();
-/** Mean of the probe's runs before and after ours, so drift of the machine shows in neither alone. */
-const probe = (n: number) => {
-  const xs = [probeBefore?.get(n), probeAfter?.get(n)].filter((x): x is number => x !== undefined);
-  return xs.length ? xs.reduce((p, q) => p + q) / xs.length : undefined;
-};
-for (const { s, wasm, ts } of results) {
-  const square = s.dtype === "float32" && s.dims.m === s.dims.n && s.dims.n === s.dims.k ? probe(s.dims.n) : undefined;
-  rows.push([
-    s.name,
-    s.dtype,
-    wasm.toFixed(1),
-    ts.toFixed(1),
-    (wasm / ts).toFixed(1),
-    square === undefined ? "" : square.toFixed(1),
-    square === undefined ? "" : (wasm / square).toFixed(2),
-  ]);
+  // "Reused": the output array handed back each call, as the backend's pool
+  // does for a loop that disposes; a fresh array's pages are faulted in on
+  // first write, which on this VM can cost as much as the kernel at n = 256.
+  const reused = cw.slice();
+  const allocate = () => reused;
+  const contenders: Record<string, () => unknown> = {
+    pool: () => wasmGemm(a, b, dims, dtype),
+    one: () => wasmGemm(a, b, dims, dtype, { threads: 1 }),
+  };
+  if (square(s)) {
+    contenders.poolReused = () => wasmGemm(a, b, dims, dtype, { allocate });
+    contenders.oneReused = () => wasmGemm(a, b, dims, dtype, { threads: 1, allocate });
+  }
+  if (ts) contenders.ts = () => tsGemm(a, b, dims, dtype);
+  const names = Object.keys(contenders);
+  const ms = race(names.map((k) => contenders[k]));
+  return Object.fromEntries(names.map((k, i) => [k, gflops(dims, ms[i])]));
 }
 
+const load0 = machineLoad();
+// The square float32 shapes take turns with the probe, `rounds` times (probe,
+// ours, probe, ours, …, probe): the machine drifts by ±15 % within minutes,
+// so each round of ours is set against the probe runs just before and after.
+const squares = SHAPES.filter(square);
+const probes = [runProbe()];
+const squareRounds: Rates[][] = [];
+for (let r = 0; r < rounds; r++) {
+  squareRounds.push(squares.map((s) => measure(s, withTs && r === 0)));
+  probes.push(runProbe());
+}
+const others = SHAPES.filter((s) => !square(s)).map((s) => ({ s, g: measure(s, withTs) }));
+const load1 = machineLoad();
+
+const f1 = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? "" : x.toFixed(1));
+const f2 = (x: number | undefined, y: number | undefined) => (x === undefined || !y ? "" : (x / y).toFixed(2));
+/** Each contender's median over the rounds (the TS kernel ran in the first only). */
+const squareMedian = (i: number): Rates => {
+  const keys = Object.keys(squareRounds[0][i]);
+  return Object.fromEntries(keys.map((k) => [k, median(squareRounds.map((r) => r[i][k]))]));
+};
+const results = [...squares.map((s, i) => ({ s, g: squareMedian(i) })), ...others];
+
 const t = (x: typeof tile32) => `${x.mr}×${x.nr} ${x.fma ? "relaxed_madd (fused)" : "mul+add"}`;
-console.log(`wasm SIMD gemm vs TS kernel — ${runtime()}; 1 thread; float32 tile ${t(tile32)}, float64 ${t(tile64)}`);
 console.log(
-  `probe (same tile, 1 thread, no copies) before/after: ${
-    probeBefore ? [...probeBefore].map(([n, g]) => `n=${n} ${g}`).join(", ") : "—"
-  } / ${probeAfter ? [...probeAfter].map(([n, g]) => `n=${n} ${g}`).join(", ") : "—"}`,
+  `wasm SIMD gemm vs TS kernel — ${runtime()}; pool of ${threads} threads; float32 tile ${t(tile32)}, float64 ${
+    t(tile64)
+  }`,
 );
-console.log("GFLOP/s, median");
-printTable(["shape", "dtype", "wasm", "ts", "wasm/ts", "probe", "wasm/probe"], rows);
+if (load0 && load1) {
+  const busy = (load1.busy - load0.busy - (load1.ours - load0.ours)) / (load1.wall - load0.wall);
+  console.log(`other processes used ${Math.max(0, 100 * busy).toFixed(0)} % of a core during the run`);
+}
+console.log(`GFLOP/s, median (fresh output arrays; square shapes: median of ${rounds} rounds)`);
+printTable(
+  ["shape", "dtype", "pool", "1 thread", "ts", "pool/1 thread", "pool/ts"],
+  results.map(({ s, g }) => [s.name, s.dtype, f1(g.pool), f1(g.one), f1(g.ts), f2(g.pool, g.one), f2(g.pool, g.ts)]),
+);
+
+if (probes.some((p) => p !== undefined)) {
+  /** The probe's mean around round r (the run before it and the run after it). */
+  const probeAround = (r: number, n: number, th: number) => {
+    const xs = [probes[r], probes[r + 1]].map((p) => p?.get(`${n}:${th}`)).filter((x): x is number => x !== undefined);
+    return xs.length ? xs.reduce((p, q) => p + q) / xs.length : undefined;
+  };
+  console.log(
+    "\nagainst the probe (same tile; 1 thread, and 2 workers for the pool), each round against the probe runs around it;",
+  );
+  console.log("GFLOP/s per round as ours/probe, then the median of the rounds' ratios");
+  const rows: string[][] = [];
+  squares.forEach((s, i) => {
+    const n = s.dims.n;
+    const lines = [["1 thread", "one", 1], ["1 thread, reused out", "oneReused", 1], ["pool", "pool", 2], [
+      "pool, reused out",
+      "poolReused",
+      2,
+    ]] as const;
+    for (const [what, key, th] of lines) {
+      const per = squareRounds.map((round, r) => [round[i][key], probeAround(r, n, th)] as const);
+      const ratios = per.filter(([, p]) => p !== undefined).map(([x, p]) => x / p!);
+      rows.push([
+        s.name,
+        what,
+        per.map(([x, p]) => `${f1(x)}/${f1(p)}`).join("  "),
+        ratios.length ? median(ratios).toFixed(2) : "",
+      ]);
+    }
+  });
+  printTable(["shape", "library", "rounds: ours/probe GFLOP/s", "median ratio"], rows);
+}
 
 if (args.get("phases") === "1") printPhases();
 
@@ -197,9 +288,9 @@ function printPhases() {
       return out;
     };
     const phases = [
-      () => (view().set(b, L.stage / L.es), view().set(a, L.stage / L.es)),
-      () => packB(L.stage, bRs, bPs, n, k, L.kPad, bDst),
-      () => packA(L.stage, aRs, aPs, m, k, L.kPad, aDst),
+      () => (view().set(b, (swap ? L.stageA : L.stageB) / L.es), view().set(a, (swap ? L.stageB : L.stageA) / L.es)),
+      () => packB(swap ? L.stageA : L.stageB, bRs, bPs, n, k, L.kPad, bDst),
+      () => packA(swap ? L.stageB : L.stageA, aRs, aPs, m, k, L.kPad, aDst),
       () => K.gemm(L.ap, L.bp, L.c, L.mPad, L.nPad, L.kPad, L.kc0, L.mc0),
       copyOut,
     ];

@@ -4,11 +4,19 @@
  * (`gemm_emit.ts`). Each product copies its operands into the scratch
  * arena, packs both (absorbing the transposes, so all four cases run the
  * same kernel), multiplies in a register-tiled loop nest, and copies C out
- * once into a fresh array. Single-threaded; the arena's memory is shared
- * where the engine allows, so a worker pool can later split the loop nest.
+ * once into a fresh array.
  *
- * Arena layout of one call, in bytes from {@link HEADER}: a staging area
- * (the raw operand being packed), packed B, packed A, and C with padded
+ * A large product is split over a worker pool (`threads.ts`) by rows of C:
+ * chunks of whole MR-tall panels of packed A, each packed and multiplied by
+ * whichever thread takes it (the caller among them), so the threads write
+ * disjoint rows of C. Packed B is made by the first chunks of the same job,
+ * while the caller stages A; the row chunks wait for both. Every C element
+ * is computed by the same kernel over the same k slices either way, so a
+ * split product is bitwise the one-thread product. Only copying op(B) in
+ * and C out stay serial: at n = 1024 under 1 ms of 25.
+ *
+ * Arena layout of one call, in bytes from {@link HEADER}: staging areas
+ * for the raw operands, packed B, packed A, and C with padded
  * rows and columns. Packed panels are zero-padded to whole tiles and to an
  * even k, so the kernel has no edge cases; padded parts of C are dropped.
  *
@@ -27,12 +35,13 @@ import { engineFacts } from "./engine.ts";
 import { UNROLL } from "./gemm_emit.ts";
 import { gemmKernels } from "./kernels.ts";
 import { type Arena, defaultArena } from "./memory.ts";
+import { gemmPool, gemmThreads, MAX_THREADS } from "./threads.ts";
+import { MAX_CHUNKS } from "./gemm_worker.ts";
 import { type Blocking, chooseBlocking, chooseTile, elementBytes, type FloatDType, type TileConfig } from "./tiles.ts";
 
 /**
- * Bytes kept free at the start of the arena: room for a worker pool's
- * control block (Atomics on an Int32Array at address 0), so adding one
- * later changes no layout.
+ * Bytes kept free at the start of the arena: the worker pool's control
+ * block (Atomics on an Int32Array at address 0, see `gemm_worker.ts`).
  */
 export const HEADER = 4096;
 
@@ -52,6 +61,55 @@ export interface WasmGemmOptions {
    * is written, so it need not be zeroed.
    */
   readonly allocate?: (dtype: FloatDType, size: number) => Float32Array | Float64Array;
+  /**
+   * Threads to split a large product over, counting the calling thread
+   * (default: `gemmThreads()`, the cores or `DENDRITE_THREADS`); 1 keeps
+   * every product on the calling thread.
+   */
+  readonly threads?: number;
+  /**
+   * Split products of at least this many multiply-adds (default
+   * {@link SPLIT_FROM}); 0 splits all, and packs op(B) in chunks whatever
+   * its size, for tests.
+   */
+  readonly splitFrom?: number;
+}
+
+/**
+ * Products (m·n·k multiply-adds, per batch item) from which the wasm gemm
+ * splits its rows over the worker pool: 128³. Waking a worker and waiting
+ * for its last chunk costs some 20–25 µs, which a product of this size
+ * (about 150 µs on one thread) just repays. Measured on the 2-vCPU VM,
+ * speedup with 2 threads over 1 (Deno / Bun): 64³ 0.55 / 0.49, 96³
+ * 0.76 / 0.86, 112³ 0.97 / 1.11, 128³ 1.18 / 1.01, 160³ 1.39 / 1.20, the
+ * MLP's [128,784]@[784,512] 1.84 / 1.64.
+ */
+export const SPLIT_FROM = 128 * 128 * 128;
+
+/**
+ * Chunks per thread: several, so a thread slowed by other work on the
+ * machine hands chunks to the others. Measured flat from 2 to 8 (one chunk
+ * per thread was 10–30 % slower on the MLP's products).
+ */
+const CHUNKS_PER_THREAD = 4;
+
+/**
+ * Rows per chunk for `threads` threads: a multiple of MR, about
+ * {@link CHUNKS_PER_THREAD} chunks per thread, and never more chunks than
+ * the control block counts.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { chunkRows } from "./gemm.ts";
+ * assert.equal(chunkRows(1026, 6, 2), 132); // 7 chunks of 132 rows, one of 102
+ * assert.equal(chunkRows(12, 6, 8), 6);
+ * ```
+ */
+export function chunkRows(mPad: number, mr: number, threads: number): number {
+  const panels = mPad / mr;
+  const chunks = Math.min(panels, threads * CHUNKS_PER_THREAD, MAX_CHUNKS);
+  return mr * Math.ceil(panels / chunks);
 }
 
 /**
@@ -64,6 +122,9 @@ export interface WasmGemmOptions {
  *
  * float32 accumulates in float32 (with a true FMA where the engine has one),
  * so its error is within k·u·(|A|·|B|), not rounded once as in the TS kernel.
+ * Products of at least {@link SPLIT_FROM} multiply-adds are split over
+ * `options.threads` threads (see {@link WasmGemmOptions}); the result does
+ * not depend on the split.
  *
  * @example
  * ```ts
@@ -115,32 +176,95 @@ export function wasmGemm(
   // op(A)(i, p) and op(B)ᵀ(j, p) as (row stride, k stride) in elements.
   const [aRs, aPs] = transA ? [1, m] : [k, 1];
   const [bRs, bPs] = transB ? [k, 1] : [1, n];
-  // Cᵀ = op(B)ᵀ·op(A)ᵀ: the same packers with the operands' places swapped.
-  const [packA, packB] = swap ? [kern.packB, kern.packA] : [kern.packA, kern.packB];
-  const [aDst, bDst] = swap ? [L.bp, L.ap] : [L.ap, L.bp];
+  // The kernel's row side (packed into MR-tall panels at L.ap) is op(A), or
+  // op(B)ᵀ when computing Cᵀ = op(B)ᵀ·op(A)ᵀ; the other side goes into
+  // NR-wide panels at L.bp.
+  const A: Side = { src: a, stride: aBatchStride, size: m * k, rs: aRs, ps: aPs, rows: m };
+  const B: Side = { src: b, stride: bBatchStride, size: k * n, rs: bRs, ps: bPs, rows: n };
+  const [rowSide, colSide] = swap ? [B, A] : [A, B];
   const es = L.es, mn = m * n, c = L.c / es;
-  /** Product t into C (or Cᵀ) in the arena; the arena does not grow here, and views are re-taken through it anyway. */
+  const threads = Math.min(Math.max(1, Math.floor(options.threads ?? gemmThreads())), MAX_THREADS);
+  const split = threads > 1 && m * n * k >= (options.splitFrom ?? SPLIT_FROM) && L.mPad >= 2 * tile.mr;
+  const pool = split ? gemmPool(arena, threads) : undefined;
+  const rows = chunkRows(L.mPad, tile.mr, threads);
+  /** Stages product t's slice of a side at `at` (the arena does not grow here; views are re-taken anyway). */
+  const stage = (s: Side, t: number, at: number) =>
+    view(arena, dtype).set(s.src.subarray(t * s.stride, t * s.stride + s.size), at / es);
+  // op(B) is packed by the pool's chunks too when it is big enough to be
+  // worth the row chunks' wait at the gate (below, the caller packs it in
+  // under 10 µs); splitFrom: 0 splits every packing, for tests.
+  const splitB = L.nPad * L.kPad >= (options.splitFrom === 0 ? 0 : 1 << 16);
+  // Several B chunks per thread, so the workers pack most of B while the
+  // caller stages A.
+  const bCols = tile.nr * Math.ceil(L.nPad / tile.nr / (threads * CHUNKS_PER_THREAD));
+  /** Product t into C (or Cᵀ) in the arena. */
   const product = (t: number) => {
-    if (t === 0 || bBatchStride !== 0) {
-      view(arena, dtype).set(b.subarray(t * bBatchStride, t * bBatchStride + k * n), L.stage / es);
-      packB(L.stage, bRs, bPs, n, k, L.kPad, bDst);
+    const newB = t === 0 || colSide.stride !== 0, newA = t === 0 || rowSide.stride !== 0;
+    if (newB) stage(colSide, t, L.stageB);
+    const packB = () => kern.packB(L.stageB, colSide.rs, colSide.ps, colSide.rows, k, L.kPad, L.bp);
+    if (pool !== undefined) {
+      if (newB && !splitB) packB();
+      // The caller stages A while the workers pack B, then faults in the
+      // output's pages while they multiply.
+      const ok = pool.run(tile, kern, threads, {
+        ap: L.ap,
+        bp: L.bp,
+        c: L.c,
+        mPad: L.mPad,
+        nPad: L.nPad,
+        kPad: L.kPad,
+        kc0: L.kc0,
+        mc0: L.mc0,
+        es,
+        rows,
+        k,
+        pack: newA ? { src: L.stageA, rs: rowSide.rs, ps: rowSide.ps, m: rowSide.rows } : undefined,
+        packB: newB && splitB
+          ? {
+            src: L.stageB,
+            rs: colSide.rs,
+            ps: colSide.ps,
+            n: colSide.rows,
+            chunks: Math.ceil(L.nPad / bCols),
+            cols: bCols,
+          }
+          : undefined,
+      }, { staging: newA ? () => stage(rowSide, t, L.stageA) : undefined, meanwhile: t === 0 ? touchOut : undefined });
+      // A failed chunk: nothing is lost but time; everything is still staged.
+      if (!ok) {
+        if (newB) packB();
+        if (newA) kern.packA(L.stageA, rowSide.rs, rowSide.ps, rowSide.rows, k, L.kPad, L.ap);
+        kern.gemm(L.ap, L.bp, L.c, L.mPad, L.nPad, L.kPad, L.kc0, L.mc0);
+      }
+    } else {
+      if (newB) packB();
+      if (newA) {
+        stage(rowSide, t, L.stageA);
+        kern.packA(L.stageA, rowSide.rs, rowSide.ps, rowSide.rows, k, L.kPad, L.ap);
+      }
+      kern.gemm(L.ap, L.bp, L.c, L.mPad, L.nPad, L.kPad, L.kc0, L.mc0);
     }
-    if (t === 0 || aBatchStride !== 0) {
-      view(arena, dtype).set(a.subarray(t * aBatchStride, t * aBatchStride + m * k), L.stage / es);
-      packA(L.stage, aRs, aPs, m, k, L.kPad, aDst);
-    }
-    kern.gemm(L.ap, L.bp, L.c, L.mPad, L.nPad, L.kPad, L.kc0, L.mc0);
     if (!swap && L.nPad !== n) kern.compact(L.c, m, n, L.nPad);
   };
   // One product: slice() allocates and copies in one step (Bun, warm: 0.17
   // against 0.44 ms for 1.6 MB, 0.87 against 1.45 for 4 MiB, than a new array
   // and set(); on Deno the same or better).
-  if (products === 1 && repeats === 1 && !swap && options.allocate === undefined) {
+  if (products === 1 && repeats === 1 && !swap && options.allocate === undefined && pool === undefined) {
     product(0);
     return view(arena, dtype).subarray(c, c + mn).slice();
   }
   const out = options.allocate?.(dtype, size) ??
     (dtype === "float32" ? new Float32Array(size) : new Float64Array(size));
+  /**
+   * Faults in the output's pages (one write per 4 KiB) while the workers
+   * start on the first product: a fresh page costs about 11 µs on first
+   * write here (4 MiB: some 11 ms), and done by the caller during the job
+   * the workers take more chunks meanwhile, so the threads share the cost;
+   * done while copying out, it would come after the job, alone.
+   */
+  function touchOut() {
+    for (let i = 0, step = 4096 / out.BYTES_PER_ELEMENT; i < size; i += step) out[i] = 0;
+  }
   for (let t = 0; t < products; t++) {
     product(t);
     const v = view(arena, dtype);
@@ -189,6 +313,19 @@ function transposeInto(
   }
 }
 
+/** One operand as the kernel sees it: op(A), or op(B)ᵀ, with its (row, k) strides in elements. */
+interface Side {
+  readonly src: Float32Array | Float64Array;
+  /** Elements between batch items (0: shared). */
+  readonly stride: number;
+  /** Elements of one batch item. */
+  readonly size: number;
+  readonly rs: number;
+  readonly ps: number;
+  /** Rows: m for op(A), n for op(B)ᵀ. */
+  readonly rows: number;
+}
+
 const view = (arena: Arena, dtype: FloatDType) => (dtype === "float32" ? arena.f32() : arena.f64());
 
 /** Where one product's regions lie in the arena (byte addresses), and the padded sizes and blocking it runs with. */
@@ -205,8 +342,10 @@ export interface GemmLayout {
   readonly kc0: number;
   /** See kc0. */
   readonly mc0: number;
-  /** The raw operand being packed. */
-  readonly stage: number;
+  /** The raw row-side operand (op(A), m × k), staged for packing. */
+  readonly stageA: number;
+  /** The raw column-side operand (op(B), k × n), staged for packing: apart from stageA, so both can be packed at once. */
+  readonly stageB: number;
   /** Packed op(B). */
   readonly bp: number;
   /** Packed op(A). */
@@ -241,10 +380,11 @@ export function gemmLayout(m: number, n: number, k: number, tile: TileConfig, bl
   const mc0 = roundUp(Math.ceil(mPad / Math.ceil(mPad / blocking.mc)), tile.mr);
   // 64-byte alignment: whole cache lines, and v128 accesses never split one.
   const region = (bytes: number) => roundUp(bytes, 64);
-  const stage = HEADER;
-  const bp = stage + region(Math.max(m * k, k * n) * es);
+  const stageA = HEADER;
+  const stageB = stageA + region(m * k * es);
+  const bp = stageB + region(k * n * es);
   const ap = bp + region(nPad * kPad * es);
   const c = ap + region(mPad * kPad * es);
   const end = c + region(mPad * nPad * es);
-  return { es, mPad, nPad, kPad, kc0, mc0, stage, bp, ap, c, end };
+  return { es, mPad, nPad, kPad, kc0, mc0, stageA, stageB, bp, ap, c, end };
 }
