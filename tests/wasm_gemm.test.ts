@@ -16,42 +16,7 @@ import { chooseTile, type TileConfig } from "../backends/wasm/tiles.ts";
 import type { GemmDims } from "../backends/backend.ts";
 import { DendriteError, DTypeError, ShapeError } from "../core/errors.ts";
 import { assertClose, assertNear, type Float, gemmReference, operands } from "./lib/gemm.ts";
-
-interface Problem {
-  m: number;
-  n: number;
-  k: number;
-  batch: number;
-  transA: boolean;
-  transB: boolean;
-  shareA: boolean;
-  shareB: boolean;
-  seed: number;
-}
-
-const problem = (dim: fc.Arbitrary<number>): fc.Arbitrary<Problem> =>
-  fc.record({
-    m: dim,
-    n: dim,
-    k: dim,
-    batch: fc.integer({ min: 1, max: 3 }),
-    transA: fc.boolean(),
-    transB: fc.boolean(),
-    shareA: fc.boolean(),
-    shareB: fc.boolean(),
-    seed: fc.integer(),
-  });
-
-const dimsOf = (p: Problem): GemmDims => ({
-  batch: p.batch,
-  m: p.m,
-  n: p.n,
-  k: p.k,
-  transA: p.transA,
-  transB: p.transB,
-  aBatchStride: p.shareA ? 0 : p.m * p.k,
-  bBatchStride: p.shareB ? 0 : p.k * p.n,
-});
+import { dimsOf, type Problem, problem } from "./lib/gemm.ts";
 
 /** Runs the wasm product and checks it against the reference and the TS kernel, inputs untouched. */
 function check(p: Problem, dtype: Float, options?: Parameters<typeof wasmGemm>[4]) {

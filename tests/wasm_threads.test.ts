@@ -23,47 +23,11 @@ import { Arena } from "../backends/wasm/memory.ts";
 import { type GemmPool, gemmPool, THREADS_VARIABLE } from "../backends/wasm/threads.ts";
 import { CONTROL, JOB_FIELDS } from "../backends/wasm/gemm_worker.ts";
 import type { TileConfig } from "../backends/wasm/tiles.ts";
-import type { GemmDims } from "../backends/backend.ts";
 import { assertNear, type Float, gemmReference, operands } from "./lib/gemm.ts";
+import { dimsOf, type Problem, problem } from "./lib/gemm.ts";
 
 const facts = engineFacts();
 const SLOW = { timeout: 60_000 };
-
-interface Problem {
-  m: number;
-  n: number;
-  k: number;
-  batch: number;
-  transA: boolean;
-  transB: boolean;
-  shareA: boolean;
-  shareB: boolean;
-  seed: number;
-}
-
-const problem = (dim: fc.Arbitrary<number>): fc.Arbitrary<Problem> =>
-  fc.record({
-    m: dim,
-    n: dim,
-    k: dim,
-    batch: fc.integer({ min: 1, max: 3 }),
-    transA: fc.boolean(),
-    transB: fc.boolean(),
-    shareA: fc.boolean(),
-    shareB: fc.boolean(),
-    seed: fc.integer(),
-  });
-
-const dimsOf = (p: Problem): GemmDims => ({
-  batch: p.batch,
-  m: p.m,
-  n: p.n,
-  k: p.k,
-  transA: p.transA,
-  transB: p.transB,
-  aBatchStride: p.shareA ? 0 : p.m * p.k,
-  bBatchStride: p.shareB ? 0 : p.k * p.n,
-});
 
 /** A shared arena with a pool of `threads` threads whose workers are all up. */
 async function pooled(threads: number): Promise<{ arena: Arena; pool: GemmPool }> {

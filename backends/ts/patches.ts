@@ -20,7 +20,7 @@ import { full } from "./elementwise.ts";
  * For each window along one axis: the first valid tap `lo`, one past the last
  * `hi` (`lo ≤ hi`), and the image index `at` of tap `lo`.
  */
-interface AxisPlan {
+export interface AxisPlan {
   readonly lo: Int32Array;
   readonly hi: Int32Array;
   readonly at: Int32Array;
@@ -28,8 +28,22 @@ interface AxisPlan {
   readonly padded: boolean;
 }
 
-/** Tap `t` of window `o` reads image index `o·stride − before + t·dilation`, when in `[0, size)`. */
-function planAxis(
+/**
+ * For each of `windows` windows along one axis of `size`: the first valid
+ * tap, one past the last, and the image index of the first. Tap `t` of
+ * window `o` reads image index `o·stride − before + t·dilation`, when in
+ * `[0, size)`. Shared with the wasm patch kernels, which follow the same plan.
+ *
+ * @example 3 taps, stride 1, one padded position before a 4-wide axis
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { planAxis } from "./patches.ts";
+ * const p = planAxis(4, 4, 3, 1, 1, 1);
+ * assert.deepEqual([[...p.lo], [...p.hi], [...p.at]], [[1, 0, 0, 0], [3, 3, 3, 2], [0, 0, 1, 2]]);
+ * assert.equal(p.padded, true);
+ * ```
+ */
+export function planAxis(
   windows: number,
   size: number,
   taps: number,

@@ -28,6 +28,7 @@
  * @module
  */
 import type { PatchLayout } from "../backend.ts";
+import { planAxis } from "../ts/patches.ts";
 import type { DType, TypedArray } from "../../core/dtype.ts";
 import { allocUninitialized } from "../ts/pool.ts";
 import { load64Zero, OP } from "./simd_ops.ts";
@@ -42,33 +43,6 @@ import { Body, F64, I32, ModuleWriter, V128, type ValType } from "./wasm_writer.
 export const PATCH_CHUNK_BYTES = 128 * 1024;
 
 type Float = "float32" | "float64";
-
-/** For each window along one axis: first valid tap, one past the last, and the image index of the first. */
-interface AxisPlan {
-  readonly lo: Int32Array;
-  readonly hi: Int32Array;
-  readonly at: Int32Array;
-  readonly padded: boolean;
-}
-
-/**
- * The same plan as the TS kernel's `planAxis`: tap `t` of window `o` reads
- * index `o·stride − before + t·dilation` when it is in `[0, size)`.
- */
-function planAxis(windows: number, size: number, taps: number, stride: number, dilation: number, before: number) {
-  const lo = new Int32Array(windows), hi = new Int32Array(windows), at = new Int32Array(windows);
-  let padded = false;
-  for (let o = 0; o < windows; o++) {
-    const base = o * stride - before;
-    const l = base >= 0 ? 0 : Math.min(taps, Math.ceil(-base / dilation));
-    const h = Math.max(l, Math.min(taps, Math.ceil((size - base) / dilation)));
-    lo[o] = l;
-    hi[o] = h;
-    at[o] = base + l * dilation;
-    if (l > 0 || h < taps) padded = true;
-  }
-  return { lo, hi, at, padded } as AxisPlan;
-}
 
 const floatOf = (dtype: DType, x: TypedArray): Float | undefined =>
   dtype === "float32" && x instanceof Float32Array

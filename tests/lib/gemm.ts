@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { assert } from "./test.ts";
+import { assert, fc } from "./test.ts";
 import type { GemmDims } from "../../backends/backend.ts";
 
 /** The float dtypes a product runs in. */
@@ -102,3 +102,42 @@ export function operands(d: GemmDims, dtype: Float, seed: number): { a: Real; b:
   const b = fill(extent(d.bBatchStride, d.k * d.n), seed ^ 0x5bd1e995, dtype);
   return { a, b };
 }
+
+/** One random batched product: dimensions, transposes, operands shared across the batch, and a seed for the data. */
+export interface Problem {
+  m: number;
+  n: number;
+  k: number;
+  batch: number;
+  transA: boolean;
+  transB: boolean;
+  shareA: boolean;
+  shareB: boolean;
+  seed: number;
+}
+
+/** Random problems whose m, n and k are drawn from `dim` (batches of 1 to 3). */
+export const problem = (dim: fc.Arbitrary<number>): fc.Arbitrary<Problem> =>
+  fc.record({
+    m: dim,
+    n: dim,
+    k: dim,
+    batch: fc.integer({ min: 1, max: 3 }),
+    transA: fc.boolean(),
+    transB: fc.boolean(),
+    shareA: fc.boolean(),
+    shareB: fc.boolean(),
+    seed: fc.integer(),
+  });
+
+/** The kernel dimensions of a problem (a shared operand has batch stride 0). */
+export const dimsOf = (p: Problem): GemmDims => ({
+  batch: p.batch,
+  m: p.m,
+  n: p.n,
+  k: p.k,
+  transA: p.transA,
+  transB: p.transB,
+  aBatchStride: p.shareA ? 0 : p.m * p.k,
+  bBatchStride: p.shareB ? 0 : p.k * p.n,
+});
