@@ -8,7 +8,7 @@ import { assert, describe, fc, it } from "./lib/test.ts";
 import { gemm } from "../backends/ts/gemm.ts";
 import type { GemmDims } from "../backends/backend.ts";
 import { DTypeError, ShapeError } from "../core/errors.ts";
-import { assertClose, type Float, operands } from "./lib/gemm.ts";
+import { assertClose, dimsOf, type Float, operands, problem as problemOf } from "./lib/gemm.ts";
 
 /** Dimensions: mostly 0..40 (with 1 and odd sizes), sometimes 65..130 to cross block edges. */
 const dim = fc.oneof(
@@ -17,31 +17,8 @@ const dim = fc.oneof(
   { weight: 1, arbitrary: fc.integer({ min: 65, max: 130 }) },
 );
 
-const problem = fc.record({
-  m: dim,
-  n: dim,
-  k: dim,
-  batch: fc.integer({ min: 1, max: 3 }),
-  transA: fc.boolean(),
-  transB: fc.boolean(),
-  shareA: fc.boolean(),
-  shareB: fc.boolean(),
-  dtype: fc.constantFrom<Float>("float32", "float64"),
-  seed: fc.integer(),
-});
-
-type Problem = typeof problem extends fc.Arbitrary<infer T> ? T : never;
-
-const dimsOf = (p: Problem): GemmDims => ({
-  batch: p.batch,
-  m: p.m,
-  n: p.n,
-  k: p.k,
-  transA: p.transA,
-  transB: p.transB,
-  aBatchStride: p.shareA ? 0 : p.m * p.k,
-  bBatchStride: p.shareB ? 0 : p.k * p.n,
-});
+const problem = fc.tuple(problemOf(dim), fc.constantFrom<Float>("float32", "float64"))
+  .map(([p, dtype]) => ({ ...p, dtype }));
 
 describe("backends/ts gemm", () => {
   it("matches a float64 triple loop within 4·k·u·(|A|·|B|), inputs unchanged", () =>
