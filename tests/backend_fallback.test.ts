@@ -143,6 +143,21 @@ for (const runtime of RUNTIMES) {
       assert.match(none.stderr, /needs WebAssembly SIMD128/);
     });
 
+    it("DENDRITE_BACKEND=wasm on an engine without shared memory: one thread, right results, one notice", () => {
+      const r = run(runtime, ["noshared", "big"], { DENDRITE_BACKEND: "wasm", DENDRITE_THREADS: "2" });
+      assert.equal(r.out.backend, "wasm");
+      assert.equal(r.out.big, 256);
+      assert.deepEqual(r.out.product, PRODUCT);
+      assert.equal(
+        count(r.stderr, /runs on the calling thread only \(this engine has no shared WebAssembly memory\)/),
+        1,
+      );
+      assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+      const shared = run(runtime, ["big"], { DENDRITE_BACKEND: "wasm", DENDRITE_THREADS: "2" });
+      assert.equal(shared.out.big, 256);
+      assert.equal(shared.stderr, "");
+    });
+
     it("DENDRITE_OPENBLAS_PATH is tried first; the search then goes on", () => {
       const r = run(runtime, ["paths"], { DENDRITE_OPENBLAS_PATH: MISSING });
       const paths = r.out.paths as string[];

@@ -23,6 +23,7 @@
 import { readEnv } from "../../core/runtime.ts";
 import { emitGemmModule } from "./gemm_emit.ts";
 import { type ChunkKernels, CONTROL, JOB_FIELDS, MAX_CHUNKS, runChunks, workerMain } from "./gemm_worker.ts";
+import { engineFacts } from "./engine.ts";
 import type { Arena } from "./memory.ts";
 import { type TileConfig, tileKey } from "./tiles.ts";
 
@@ -386,10 +387,15 @@ const closer = new FinalizationRegistry<GemmPool>((pool) => pool.close());
  * ```
  */
 export function gemmPool(arena: Arena, threads: number): GemmPool | undefined {
-  if (threads <= 1 || !arena.shared) return undefined;
+  if (threads <= 1) return undefined;
+  // Asked for threads the engine cannot give: said once, and the product runs here (still right).
+  if (!arena.shared) {
+    if (!engineFacts().sharedMemory) notice("this engine has no shared WebAssembly memory");
+    return undefined;
+  }
   let pool = pools.get(arena);
   if (pool === undefined) {
-    if (workerConstructor() === undefined) return undefined;
+    if (workerConstructor() === undefined) return notice("this runtime has no node:worker_threads"), undefined;
     pool = new GemmPool(arena.memory);
     pools.set(arena, pool);
     closer.register(arena, pool);
