@@ -83,3 +83,61 @@ export const liveBytes = (): number => {
   const m = process.memoryUsage();
   return host.Bun ? m.heapUsed : m.heapUsed + m.external;
 };
+
+/**
+ * Uniform [-1, 1) entries from a fixed linear congruential sequence, so that
+ * runs (and runtimes) see the same operands.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { lcgArray } from "./harness.ts";
+ * assert.deepEqual([...lcgArray(3, 1)], [...lcgArray(3, 1)]);
+ * assert.ok(lcgArray(4, 2, "float64") instanceof Float64Array);
+ * ```
+ */
+export function lcgArray(size: number, seed: number, dtype?: "float32"): Float32Array;
+/** The same entries as a `Float64Array`, or in either precision. */
+export function lcgArray(size: number, seed: number, dtype: "float64"): Float64Array;
+export function lcgArray(size: number, seed: number, dtype: "float32" | "float64"): Float32Array | Float64Array;
+export function lcgArray(
+  size: number,
+  seed: number,
+  dtype: "float32" | "float64" = "float32",
+): Float32Array | Float64Array {
+  const out = dtype === "float32" ? new Float32Array(size) : new Float64Array(size);
+  let s = seed >>> 0;
+  for (let i = 0; i < size; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2 ** 31 - 1;
+  }
+  return out;
+}
+
+/**
+ * The median of a list of figures (the upper one of an even count).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { medianOf } from "./harness.ts";
+ * assert.equal(medianOf([3, 1, 2]), 2);
+ * ```
+ */
+export const medianOf = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+/**
+ * Mean milliseconds of one call of `f` over `inner` back-to-back calls.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { meanMs } from "./harness.ts";
+ * assert.ok(meanMs(() => Math.sqrt(2), 10) >= 0);
+ * ```
+ */
+export function meanMs(f: () => unknown, inner: number): number {
+  const t0 = performance.now();
+  for (let i = 0; i < inner; i++) f();
+  return (performance.now() - t0) / inner;
+}

@@ -15,6 +15,7 @@
 import process from "node:process";
 import { gemm } from "../backends/ts/gemm.ts";
 import type { GemmDims } from "../backends/backend.ts";
+import { lcgArray } from "./harness.ts";
 
 const host = globalThis as unknown as {
   Bun?: { version: string };
@@ -39,17 +40,6 @@ function median(f: () => unknown, reps: number, warmup: number): number {
   }
   times.sort((x, y) => x - y);
   return times[times.length >> 1];
-}
-
-/** Uniform [-1, 1) entries from a fixed linear congruential sequence, so runs are comparable. */
-function randomMatrix(size: number, seed: number): Float32Array {
-  const out = new Float32Array(size);
-  let s = seed >>> 0;
-  for (let i = 0; i < size; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
 }
 
 /** The triple loop a typical user writes: i-j-k order, a running sum, a fresh output. */
@@ -88,7 +78,7 @@ interface SquareRow {
 }
 
 function benchSquare(n: number): SquareRow {
-  const a = randomMatrix(n * n, 1), b = randomMatrix(n * n, 2);
+  const a = lcgArray(n * n, 1), b = lcgArray(n * n, 2);
   const dims = dimsOf(n, n, n);
   // Enough repetitions for a stable median, fewer where one call is slow.
   const reps = n <= 64 ? 200 : n <= 256 ? 21 : 5;
@@ -136,7 +126,7 @@ const convShapes: readonly [string, number, number, number, number, GemmDims][] 
 
 function benchShapes(list: readonly [string, number, number, number, number, GemmDims][]): ShapeRow[] {
   return list.map(([name, ar, ac, br, bc, dims]) => {
-    const a = randomMatrix(ar * ac, 3), b = randomMatrix(br * bc, 4);
+    const a = lcgArray(ar * ac, 3), b = lcgArray(br * bc, 4);
     const ms = median(() => gemm(a, b, dims, "float32"), 21, 5);
     return { name, ms, gflops: gflops(dims.m, dims.n, dims.k, ms) };
   });

@@ -19,36 +19,16 @@ import { dispose, getBackend, matmul, setBackend, tensor } from "../mod.ts";
 import { openblasInfo, openblasLibrary } from "../backends/openblas/mod.ts";
 import { CBLAS } from "../backends/openblas/native.ts";
 import { clearPool } from "../backends/ts/pool.ts";
-import { printTable, runtime } from "./harness.ts";
+import { lcgArray, meanMs, medianOf, printTable, runtime } from "./harness.ts";
 
 const lib = openblasLibrary();
 if (lib._tag === "Left") throw new Error("OpenBLAS is not available; this benchmark needs it");
 const raw = lib.right;
 setBackend("openblas");
 
-/** Uniform [-1, 1) entries from a fixed linear congruential sequence. */
-function randomMatrix(size: number, seed: number): Float32Array {
-  const out = new Float32Array(size);
-  let s = seed >>> 0;
-  for (let i = 0; i < size; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
-
-/** Mean time in ms of one call, over `inner` calls. */
-function timeOnce(f: () => unknown, inner: number): number {
-  const t0 = performance.now();
-  for (let i = 0; i < inner; i++) f();
-  return (performance.now() - t0) / inner;
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-
 const rows: string[][] = [];
 for (const n of [16, 64, 256, 1024]) {
-  const a = randomMatrix(n * n, 1), b = randomMatrix(n * n, 2), c = new Float32Array(n * n);
+  const a = lcgArray(n * n, 1), b = lcgArray(n * n, 2), c = new Float32Array(n * n);
   const ta = tensor(a, { shape: [n, n] }), tb = tensor(b, { shape: [n, n] });
   const { RowMajor, NoTrans } = CBLAS;
   const direct = () => raw.cblas_sgemm(RowMajor, NoTrans, NoTrans, n, n, n, 1, a, n, b, n, 0, c, n);
@@ -68,12 +48,12 @@ for (const n of [16, 64, 256, 1024]) {
   const rounds = n >= 1024 ? 15 : 31;
   const td: number[] = [], tf: number[] = [], tl: number[] = [], tr: number[] = [];
   for (let r = 0; r < rounds + 3; r++) {
-    const d = timeOnce(direct, inner), f = timeOnce(fresh, inner);
+    const d = meanMs(direct, inner), f = meanMs(fresh, inner);
     clearPool(); // "library" must not get the arrays "disposing" handed back
-    const l = timeOnce(library, inner), x = timeOnce(disposing, inner);
+    const l = meanMs(library, inner), x = meanMs(disposing, inner);
     if (r >= 3) td.push(d), tf.push(f), tl.push(l), tr.push(x);
   }
-  const [md, mf, ml, mr] = [median(td), median(tf), median(tl), median(tr)];
+  const [md, mf, ml, mr] = [medianOf(td), medianOf(tf), medianOf(tl), medianOf(tr)];
   const gflops = (ms: number) => (2 * n ** 3 / ms / 1e6).toFixed(1);
   const us = (ms: number) => `${(ms * 1e3).toFixed(2)} (${gflops(ms)})`;
   rows.push([

@@ -35,33 +35,16 @@ import { wasmReduce } from "../backends/wasm/reduce_emit.ts";
 import { scratchArena } from "../backends/wasm/scratch.ts";
 import { CHUNK_BYTES } from "../backends/wasm/stream.ts";
 import { optim, registerBackend, setBackend, zeros } from "../mod.ts";
-import { printTable, runtime } from "./harness.ts";
+import { lcgArray, meanMs, medianOf, printTable, runtime } from "./harness.ts";
 import { protoUnary } from "./wasm_prototypes.ts";
 
 const args = new Map(process.argv.slice(2).map((a) => [a.split("=")[0], a.split("=")[1] ?? "1"] as const));
 const only = args.get("only");
 const fresh = args.get("fresh") === "1";
 
-/** Uniform [-1, 1) entries from a fixed linear congruential sequence. */
-function random(size: number, seed: number): Float32Array {
-  const out = new Float32Array(size);
-  let s = seed >>> 0;
-  for (let i = 0; i < size; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
-
-const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-function timeOnce(f: () => unknown, inner: number): number {
-  const t0 = performance.now();
-  for (let i = 0; i < inner; i++) f();
-  return (performance.now() - t0) / inner;
-}
 function innerFor(f: () => unknown): number {
   f();
-  return Math.max(1, Math.ceil(25 / Math.max(timeOnce(f, 3), 0.0005)));
+  return Math.max(1, Math.ceil(25 / Math.max(meanMs(f, 3), 0.0005)));
 }
 /** Hands a kernel's output(s) back to the pool, as a loop that disposes does (unless `fresh=1`). */
 const recycled = (f: () => unknown) => () => {
@@ -76,11 +59,11 @@ function race(contenders: readonly (() => unknown)[]): number[] {
   const times = fs.map(() => [] as number[]);
   for (let round = 0; round < 9; round++) {
     fs.forEach((f, i) => {
-      const t = timeOnce(f, inner[i]);
+      const t = meanMs(f, inner[i]);
       if (round >= 2) times[i].push(t);
     });
   }
-  return times.map(median);
+  return times.map((t) => medianOf(t));
 }
 
 /**
@@ -148,7 +131,7 @@ const cases: Case[] = [];
 const flat = (n: number, k = 2) => ({ shape: [n], strides: Array.from({ length: k }, () => [1]) });
 
 for (const n of [1000, 4096, 16384, 100000, 1000000]) {
-  const a = random(n, 1), b = random(n, 2);
+  const a = lcgArray(n, 1), b = lcgArray(n, 2);
   for (const op of ["add", "mul"] as const) {
     cases.push({
       name: `binary ${op}, contiguous`,
@@ -161,7 +144,7 @@ for (const n of [1000, 4096, 16384, 100000, 1000000]) {
   }
 }
 {
-  const a = random(1000, 1), b = random(1000, 2);
+  const a = lcgArray(1000, 1), b = lcgArray(1000, 2);
   const k = wasmElementwiseKernels(tsKernels);
   cases.push({
     name: "binary add through the thresholds",
@@ -173,7 +156,7 @@ for (const n of [1000, 4096, 16384, 100000, 1000000]) {
   });
 }
 for (const [rows, cols] of [[128, 512], [1024, 1024]]) {
-  const row = random(cols, 3), m = random(rows * cols, 4);
+  const row = lcgArray(cols, 3), m = lcgArray(rows * cols, 4);
   const layout = { shape: [rows, cols], strides: [[0, 1], [cols, 1]] };
   cases.push({
     name: `binary add, [${cols}] + [${rows},${cols}]`,
@@ -185,7 +168,7 @@ for (const [rows, cols] of [[128, 512], [1024, 1024]]) {
   });
 }
 {
-  const n = 100000, x = random(n, 13), s = Float32Array.of(0.5);
+  const n = 100000, x = lcgArray(n, 13), s = Float32Array.of(0.5);
   const layout = { shape: [n], strides: [[1], [0]] };
   cases.push({
     name: "binary mul, contiguous · scalar",
@@ -197,7 +180,7 @@ for (const [rows, cols] of [[128, 512], [1024, 1024]]) {
   });
 }
 for (const n of [4096, 8192, 100000]) {
-  const c = Uint8Array.from(random(n, 14), (v) => (v > 0 ? 1 : 0)), a = random(n, 15), zero = Float32Array.of(0);
+  const c = Uint8Array.from(lcgArray(n, 14), (v) => (v > 0 ? 1 : 0)), a = lcgArray(n, 15), zero = Float32Array.of(0);
   const layout = { shape: [n], strides: [[1], [1], [0]] };
   cases.push({
     name: "where(cond, x, 0)",
@@ -209,7 +192,7 @@ for (const n of [4096, 8192, 100000]) {
   });
 }
 for (const n of [1000, 4096, 16384, 100000, 1000000]) {
-  const x = random(n, 5).map((v) => 4 * v + 4.5); // (0.5, 8.5): sqrt's domain, exp's and tanh's interesting range
+  const x = lcgArray(n, 5).map((v) => 4 * v + 4.5); // (0.5, 8.5): sqrt's domain, exp's and tanh's interesting range
   const more: UnaryOp[] = n === 4096 || n === 16384 ? ["neg", "square", "round", "sign"] : [];
   for (const op of ["sqrt", "relu", ...more] as UnaryOp[]) {
     cases.push({
@@ -234,7 +217,7 @@ for (const n of [1000, 4096, 16384, 100000, 1000000]) {
   }
 }
 for (const [rows, cols] of [[128, 512], [512, 512], [1024, 1024]]) {
-  const x = random(rows * cols, 6);
+  const x = lcgArray(rows * cols, 6);
   for (const axis of [1, 0]) {
     cases.push({
       name: `reduce sum, axis ${axis === 1 ? "-1" : "0"}`,
@@ -248,7 +231,7 @@ for (const [rows, cols] of [[128, 512], [512, 512], [1024, 1024]]) {
 }
 // Small sums, for the threshold: the rows of a [n/64, 64] array and the columns of a [64, n/64] one.
 for (const n of [512, 1024, 2048, 8192]) {
-  const x = random(n, 7);
+  const x = lcgArray(n, 7);
   for (const axis of [1, 0]) {
     const shape = axis === 1 ? [n / 64, 64] : [64, n / 64];
     cases.push({
@@ -264,8 +247,8 @@ for (const n of [512, 1024, 2048, 8192]) {
 {
   const program = adamProgram();
   for (const n of [256, 1024, 4096, 16384, 262144, 401408, 669706]) {
-    const g = random(n, 8), p = random(n, 9), m = random(n, 10).map((v) => v * 0.1);
-    const v = random(n, 11).map((x) => x * x * 0.01);
+    const g = lcgArray(n, 8), p = lcgArray(n, 9), m = lcgArray(n, 10).map((v) => v * 0.1);
+    const v = lcgArray(n, 11).map((x) => x * x * 0.01);
     // The leaf's arrays in the order the step passes them (update, parameter, μ, ν), then positive scalars.
     const pool = [g, p, m, v];
     let next = 0;
@@ -291,7 +274,7 @@ for (const [h, c] of [[28, 1], [14, 16]]) {
     dilation: [1, 1],
     padding: [[1, 1], [1, 1]],
   };
-  const x = random(128 * h * h * c, 12), outSize = 128 * h * h * 9 * c;
+  const x = lcgArray(128 * h * h * c, 12), outSize = 128 * h * h * 9 * c;
   cases.push({
     name: "extractPatches 3×3 pad 1 (wasm = copies only)",
     size: `[128,${h},${h},${c}]`,

@@ -37,7 +37,7 @@ import { gemmKernels } from "../backends/wasm/kernels.ts";
 import { defaultArena } from "../backends/wasm/memory.ts";
 import { gemmPool, gemmThreads } from "../backends/wasm/threads.ts";
 import { chooseBlocking, chooseTile, type FloatDType } from "../backends/wasm/tiles.ts";
-import { printTable, runtime } from "./harness.ts";
+import { lcgArray, meanMs, medianOf, printTable, runtime } from "./harness.ts";
 
 const args = new Map(process.argv.slice(2).map((a) => [a.split("=")[0], a.split("=")[1] ?? "1"] as const));
 
@@ -63,30 +63,10 @@ const ALL_SHAPES: readonly Shape[] = [
 ];
 const SHAPES = args.get("shapes") === "square" ? ALL_SHAPES.slice(0, 2) : ALL_SHAPES;
 
-/** Uniform [-1, 1) entries from a fixed linear congruential sequence. */
-function randomArray(size: number, seed: number, dtype: FloatDType): Float32Array | Float64Array {
-  const out = dtype === "float32" ? new Float32Array(size) : new Float64Array(size);
-  let s = seed >>> 0;
-  for (let i = 0; i < size; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
-
-const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-
-/** Mean ms per call over `inner` calls. */
-function timeOnce(f: () => unknown, inner: number): number {
-  const t0 = performance.now();
-  for (let i = 0; i < inner; i++) f();
-  return (performance.now() - t0) / inner;
-}
-
 /** Calls per batch so that a batch lasts at least 150 ms. */
 function innerFor(f: () => unknown): number {
   f();
-  return Math.max(1, Math.ceil(150 / Math.max(timeOnce(f, 1), 0.005)));
+  return Math.max(1, Math.ceil(150 / Math.max(meanMs(f, 1), 0.005)));
 }
 
 /**
@@ -102,11 +82,11 @@ function race(fs: readonly (() => unknown)[]): number[] {
   const times = fs.map(() => [] as number[]);
   for (let round = 0; round < WARMUP + 7; round++) {
     fs.forEach((f, i) => {
-      const t = timeOnce(f, inner[i]);
+      const t = meanMs(f, inner[i]);
       if (round >= WARMUP) times[i].push(t);
     });
   }
-  return times.map(median);
+  return times.map((t) => medianOf(t));
 }
 
 const facts = engineFacts();
@@ -159,7 +139,7 @@ const square = (s: Shape) => s.dtype === "float32" && s.dims.m === s.dims.n && s
 /** Races the contenders of one shape (after checking that wasm and TS agree). */
 function measure(s: Shape, ts: boolean): Rates {
   const { dims, dtype } = s;
-  const a = randomArray(dims.m * dims.k, 1, dtype), b = randomArray(dims.k * dims.n, 2, dtype);
+  const a = lcgArray(dims.m * dims.k, 1, dtype), b = lcgArray(dims.k * dims.n, 2, dtype);
   // The same answer within float32 rounding first, so the race is between equal work.
   const cw = wasmGemm(a, b, dims, dtype), ct = tsGemm(a, b, dims, dtype);
   const scale = 4 * dims.k * dims.k * (dtype === "float32" ? 2 ** -24 : 2 ** -53); // 4·k·u·Σ|a·b|, |a|, |b| < 1
@@ -202,7 +182,7 @@ const f2 = (x: number | undefined, y: number | undefined) => (x === undefined ||
 /** Each contender's median over the rounds (the TS kernel ran in the first only). */
 const squareMedian = (i: number): Rates => {
   const keys = Object.keys(squareRounds[0][i]);
-  return Object.fromEntries(keys.map((k) => [k, median(squareRounds.map((r) => r[i][k]))]));
+  return Object.fromEntries(keys.map((k) => [k, medianOf(squareRounds.map((r) => r[i][k]))]));
 };
 const results = [...squares.map((s, i) => ({ s, g: squareMedian(i) })), ...others];
 
@@ -247,7 +227,7 @@ if (probes.some((p) => p !== undefined)) {
         s.name,
         what,
         per.map(([x, p]) => `${f1(x)}/${f1(p)}`).join("  "),
-        ratios.length ? median(ratios).toFixed(2) : "",
+        ratios.length ? medianOf(ratios).toFixed(2) : "",
       ]);
     }
   });
@@ -271,7 +251,7 @@ function printPhases() {
     const L = swap ? gemmLayout(n, m, k, tile, chooseBlocking(tile)) : gemmLayout(m, n, k, tile, chooseBlocking(tile));
     arena.ensure("gemm", L.end);
     const K = gemmKernels(arena, tile);
-    const a = randomArray(m * k, 1, dtype), b = randomArray(k * n, 2, dtype);
+    const a = lcgArray(m * k, 1, dtype), b = lcgArray(k * n, 2, dtype);
     const view = () => (dtype === "float32" ? arena.f32() : arena.f64());
     const [aRs, aPs] = transA ? [1, m] : [k, 1];
     const [bRs, bPs] = transB ? [k, 1] : [1, n];

@@ -21,44 +21,27 @@ import process from "node:process";
 import type { PatchLayout } from "../backends/backend.ts";
 import { tsKernels } from "../backends/ts/backend.ts";
 import { wasmExtractPatches, wasmFoldPatches } from "../backends/wasm/patches_emit.ts";
-import { printTable, runtime } from "./harness.ts";
+import { lcgArray, meanMs, medianOf, printTable, runtime } from "./harness.ts";
 
 const args = new Map(process.argv.slice(2).map((a) => [a.split("=")[0], a.split("=")[1] ?? "1"] as const));
 const only = args.get("only");
 
-/** Uniform [-1, 1) entries from a fixed linear congruential sequence. */
-function random(size: number, seed: number, dtype: "float32" | "float64"): Float32Array | Float64Array {
-  const out = dtype === "float32" ? new Float32Array(size) : new Float64Array(size);
-  let s = seed >>> 0;
-  for (let i = 0; i < size; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
-
-const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-function timeOnce(f: () => unknown, inner: number): number {
-  const t0 = performance.now();
-  for (let i = 0; i < inner; i++) f();
-  return (performance.now() - t0) / inner;
-}
 const recycled = (f: () => unknown) => () => tsKernels.release(f() as Float32Array);
 /** Medians (ms per call), the contenders timed in turns. */
 function race(contenders: readonly (() => unknown)[]): number[] {
   const fs = contenders.map(recycled);
   const inner = fs.map((f) => {
     f();
-    return Math.max(1, Math.ceil(25 / Math.max(timeOnce(f, 3), 0.0005)));
+    return Math.max(1, Math.ceil(25 / Math.max(meanMs(f, 3), 0.0005)));
   });
   const times = fs.map(() => [] as number[]);
   for (let round = 0; round < 9; round++) {
     fs.forEach((f, i) => {
-      const t = timeOnce(f, inner[i]);
+      const t = meanMs(f, inner[i]);
       if (round >= 2) times[i].push(t);
     });
   }
-  return times.map(median);
+  return times.map((t) => medianOf(t));
 }
 
 interface Case {
@@ -91,7 +74,7 @@ const shapes: [string, PatchLayout, ("float32" | "float64")[]][] = [
 for (const [what, layout, dtypes] of shapes) {
   for (const dtype of dtypes) {
     const [n, h, w, c] = layout.image;
-    const x = random(n * h * w * c, 12, dtype);
+    const x = lcgArray(n * h * w * c, 12, dtype);
     const p = tsKernels.extractPatches(x, layout, 0, dtype);
     cases.push({
       name: `extractPatches ${what} ${dtype}`,
