@@ -29,6 +29,13 @@ export abstract class Trace {
   active = true;
   /** For messages: `"grad"`, `"jvp"`, `"trace"`, … */
   abstract readonly kind: string;
+  /**
+   * Whether this trace stages every op applied while it is the innermost
+   * staging trace, also ops on no tracer at all ("omnistaging", as JAX's
+   * `jit`): `trace`/`jit` record them instead of evaluating them at trace
+   * time, so tensors the function makes become part of its program.
+   */
+  readonly stages: boolean = false;
 
   constructor(level: number) {
     this.level = level;
@@ -63,6 +70,8 @@ export abstract class PrimalTracer extends Tracer {
 }
 
 const stack: Trace[] = [];
+/** The innermost running staging trace (see {@link Trace.stages}). */
+let dynamic: Trace | null = null;
 
 /**
  * Runs `body` with a new trace of the next level pushed on the stack.
@@ -76,12 +85,15 @@ const stack: Trace[] = [];
  */
 export const withTrace = <T extends Trace, R>(make: (level: number) => T, body: (trace: T) => R): R => {
   const trace = make(stack.length + 1);
+  const before = dynamic;
   stack.push(trace);
+  if (trace.stages) dynamic = trace;
   try {
     return body(trace);
   } finally {
     trace.active = false;
     stack.pop();
+    dynamic = before;
   }
 };
 
@@ -98,11 +110,17 @@ export const withTrace = <T extends Trace, R>(make: (level: number) => T, body: 
 export const currentLevel = (): number => stack.length;
 
 /**
- * Applies a primitive: to the highest-level trace among the arguments, or,
- * with no tracers, by running its kernel.
+ * The innermost running staging trace (`trace`, `jit`), or null: where an op
+ * on no tracer goes instead of being evaluated.
+ */
+export const stagingTrace = (): Trace | null => dynamic;
+
+/**
+ * Applies a primitive: to the highest-level trace among the arguments and
+ * the innermost staging trace, or, with neither, by running its kernel.
  */
 export const bind = (prim: Primitive, args: readonly Tensor[], params: Params): Tensor => {
-  let top: Trace | null = null;
+  let top: Trace | null = dynamic;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a instanceof Tracer && (top === null || a.trace.level > top.level)) top = a.trace;
@@ -120,7 +138,7 @@ export const bind = (prim: Primitive, args: readonly Tensor[], params: Params): 
 
 const evaluate = (prim: Primitive, args: readonly ConcreteTensor[], params: Params): Tensor => {
   for (let i = 0; i < args.length; i++) {
-    if (args[i].disposed) throw disposedError(prim.name, `operand ${i}`);
+    if (args[i].disposed) throw disposedError(prim.name, `operand ${i}`, args[i].disposedBy);
   }
   const aval = prim.abstractEval(args, params);
   const be = activeBackend();

@@ -85,6 +85,26 @@ describe("trace and evalGraph", () => {
     assert.throws(() => evalGraph(g, tensor([1, 2], { dtype: "float64" })), TransformError);
   });
 
+  it("stages every op inside the function, also ops on no traced value (omnistaging)", () => {
+    const w = tensor([10, 20]);
+    // exp(w) does not depend on x, yet it is recorded, not evaluated at trace time
+    const g = trace((x: Tensor) => add(x, exp(w)), tensor([1, 2]));
+    assert.deepEqual(g.nodes.map((n) => n.primitive), ["exp", "add"]);
+    assert.equal(g.consts.length, 1);
+    assert.equal(g.consts[0].value, w);
+    // also inside a transform nested in the trace
+    const h = trace((x: Tensor) => grad((y: Tensor) => sum(mul(y, neg(w))))(x), tensor([1, 2]));
+    assert.ok(h.nodes.some((n) => n.primitive === "neg"), h.toString());
+    assert.deepEqual((evalGraph(h, tensor([3, 4])) as Tensor).toArray(), [-10, -20]);
+  });
+
+  it("a value of an outer transform used inside trace() is a TransformError", () => {
+    assert.throws(
+      () => grad((x: Tensor) => sum(evalGraph(trace((y: Tensor) => mul(x, y), tensor([1]))) as Tensor))(tensor([2])),
+      /trace: the traced function uses a value followed by an outer grad transform/,
+    );
+  });
+
   it("shape errors surface while tracing, with the op's message", () => {
     assert.throws(
       () => trace((x: Tensor) => matmul(x, x), zeros([2, 3])),

@@ -185,6 +185,7 @@ class ShapeTracer extends Tracer {
 /** Applies each primitive's shape rule only. */
 class ShapeTrace extends Trace {
   readonly kind = "evalShape";
+  override readonly stages = true;
   processPrimitive(prim: Primitive, args: readonly Tensor[], params: Params): Tensor {
     return new ShapeTracer(this, prim.abstractEval(args, params));
   }

@@ -74,27 +74,68 @@ const varName = (id: number): string => {
   return s;
 };
 
-class GraphTracer extends Tracer {
+/** @internal How a staging trace reports a value read, and what it does with outer tracers. */
+export interface StagingOptions {
+  /** Names the transform in messages: `trace`, `jit(step)`. */
+  readonly label: string;
+  /** Why a value cannot be read, and what to do instead (appended to the message). */
+  readonly readHint: string;
+  /**
+   * Whether a value of an outer transform used inside becomes a constant of
+   * the graph (closure conversion, as `jit` inside `grad` needs) instead of
+   * an error.
+   */
+  readonly closeOverTracers: boolean;
+  /**
+   * False for partial evaluation: an op on no value of this trace runs at
+   * trace time and its result becomes a constant (what `linearize` wants
+   * of the primal computation). True (`trace`, `jit`): every op is staged.
+   */
+  readonly omnistaging?: boolean;
+}
+
+/** @internal The options of `trace`. */
+export const TRACE_OPTIONS: StagingOptions = {
+  label: "trace",
+  readHint: "it is symbolic (only its shape and dtype are known)",
+  closeOverTracers: false,
+};
+
+/** @internal A value inside a staging trace: a variable of the graph being built. */
+export class GraphTracer extends Tracer {
   readonly v: Var;
   constructor(trace: GraphTrace, v: Var) {
     super(trace, v);
     this.v = v;
   }
   concrete(): ConcreteTensor {
+    const { label, readHint } = (this.trace as GraphTrace).options;
     throw new TransformError(
-      "trace",
-      `cannot read the value of ${this.v.name}: ${SHORT_DTYPE[this.dtype]}${formatShape(this.shape)} inside trace(); ` +
-        `it is symbolic (only its shape and dtype are known)`,
+      label,
+      `cannot read the value of ${this.v.name}: ${SHORT_DTYPE[this.dtype]}${formatShape(this.shape)} inside ` +
+        `${label === "trace" ? "trace()" : label}; ${readHint}`,
     );
+  }
+  /** JS arithmetic on a traced value (`x * 2`, `Math.exp(n)`) would silently give NaN: it is an error. */
+  [Symbol.toPrimitive](hint: string): string {
+    if (hint === "string") return `${SHORT_DTYPE[this.dtype]}${formatShape(this.shape)} (traced)`;
+    return this.concrete() as never;
   }
 }
 
-class GraphTrace extends Trace {
+/** @internal The trace that builds a graph: every op applied under it becomes a node. */
+export class GraphTrace extends Trace {
   readonly kind = "trace";
+  override readonly stages: boolean;
   readonly nodes: GraphNode[] = [];
   readonly consts: GraphConst[] = [];
   private readonly constVars = new Map<Tensor, Var>();
   private next = 0;
+
+  constructor(level: number, readonly options: StagingOptions = TRACE_OPTIONS) {
+    super(level);
+    this.stages = options.omnistaging ?? true;
+  }
 
   newVar(a: Aval): Var {
     const id = this.next++;
@@ -103,9 +144,9 @@ class GraphTrace extends Trace {
 
   varOf(x: Tensor): Var {
     if (x instanceof GraphTracer && x.trace === this) return x.v;
-    if (x instanceof Tracer) {
+    if (x instanceof Tracer && !this.options.closeOverTracers) {
       throw new TransformError(
-        "trace",
+        this.options.label,
         `the traced function uses a value followed by an outer ${x.trace.kind} transform; trace the outer function instead`,
       );
     }
@@ -139,19 +180,68 @@ const typeOf = (v: Var): string => `${SHORT_DTYPE[v.dtype]}${formatShape(v.shape
 
 const formatParam = (x: unknown): string => (Array.isArray(x) ? `[${x.join(",")}]` : String(x));
 
+/** @internal One node as a listing shows it: `c: f32[2] = mul a b`. */
+export const formatNode = (n: GraphNode): string => {
+  const ps = Object.entries(n.params).map(([k, v]) => `${k}=${formatParam(v)}`);
+  const head = ps.length ? `${n.primitive}[${ps.join(", ")}]` : n.primitive;
+  return `${n.output.name}: ${typeOf(n.output)} = ${head} ${n.inputs.map((v) => v.name).join(" ")}`;
+};
+
+/** @internal A variable with its type: `a: f32[2,3]`. */
+export const formatVar = (v: Var): string => `${v.name}: ${typeOf(v)}`;
+
 const formatGraph = (g: Omit<Graph, "toString">): string => {
   const lines = [`graph(${g.inputs.map((v) => `${v.name}: ${typeOf(v)}`).join(", ")}) {`];
   for (const c of g.consts) {
-    lines.push(`  const ${c.v.name}: ${typeOf(c.v)} = ${c.value.size <= 6 ? JSON.stringify(c.value.toArray()) : "…"}`);
+    const shown = c.value instanceof Tracer
+      ? `(a value of an outer ${c.value.trace.kind})`
+      : c.value.size <= 6
+      ? JSON.stringify(c.value.toArray())
+      : "…";
+    lines.push(`  const ${c.v.name}: ${typeOf(c.v)} = ${shown}`);
   }
-  for (const n of g.nodes) {
-    const ps = Object.entries(n.params).map(([k, v]) => `${k}=${formatParam(v)}`);
-    const head = ps.length ? `${n.primitive}[${ps.join(", ")}]` : n.primitive;
-    lines.push(`  ${n.output.name}: ${typeOf(n.output)} = ${head} ${n.inputs.map((v) => v.name).join(" ")}`);
-  }
+  for (const n of g.nodes) lines.push(`  ${formatNode(n)}`);
   lines.push(`  return ${g.outputs.map((v) => v.name).join(", ")}`, "}");
   return lines.join("\n");
 };
+
+/**
+ * @internal A graph from its parts: frozen, with its listing. Compilation
+ * passes build their results with it.
+ */
+export const makeGraph = (g: Omit<Graph, "toString">): Graph => {
+  const parts = {
+    inputs: Object.freeze([...g.inputs]),
+    consts: Object.freeze(g.consts.map((c) => Object.freeze({ ...c }))),
+    nodes: Object.freeze([...g.nodes]),
+    outputs: Object.freeze([...g.outputs]),
+    inTree: g.inTree,
+    outTree: g.outTree,
+  };
+  const text = formatGraph(parts);
+  return Object.freeze({ ...parts, toString: () => text });
+};
+
+/**
+ * @internal Builds the graph of `body`, which receives the running trace
+ * (to make input variables and tracers) and returns the argument structure
+ * and the function's result. `trace` and `jit` are both this.
+ */
+export const stage = (
+  options: StagingOptions,
+  body: (t: GraphTrace) => { inputs: readonly Var[]; inTree: TreeDef; out: unknown },
+): Graph =>
+  withTrace((level) => new GraphTrace(level, options), (t) => {
+    const { inputs, inTree, out } = body(t);
+    const [outLeaves, outTree] = flatten(out);
+    const outputs = outLeaves.map((l, i) => {
+      if (!(l instanceof Tensor)) {
+        throw new TransformError(options.label, `output leaf ${i} is ${typeof l}, not a tensor`);
+      }
+      return t.varOf(l);
+    });
+    return makeGraph({ inputs, consts: t.consts, nodes: t.nodes, outputs, inTree, outTree });
+  });
 
 /**
  * Traces `f` on symbolic values shaped like `args` (trees of tensors) and
@@ -168,7 +258,11 @@ const formatGraph = (g: Omit<Graph, "toString">): string => {
  * ```
  */
 export const trace = (f: (...args: never[]) => unknown, ...args: readonly unknown[]): Graph =>
-  withTrace((level) => new GraphTrace(level), (t) => {
+  traceWith(TRACE_OPTIONS, f, args);
+
+/** @internal `trace` with other staging options (`linearize` traces without omnistaging). */
+export const traceWith = (options: StagingOptions, f: (...args: never[]) => unknown, args: readonly unknown[]): Graph =>
+  stage(options, (t) => {
     const [argLeaves, inTree] = flatten(args);
     const inputs = argLeaves.map((l, i) => {
       if (!(l instanceof Tensor)) throw new TransformError("trace", `argument leaf ${i} is ${typeof l}, not a tensor`);
@@ -176,21 +270,7 @@ export const trace = (f: (...args: never[]) => unknown, ...args: readonly unknow
     });
     const tracers = inputs.map((v) => new GraphTracer(t, v));
     const out = (f as (...a: unknown[]) => unknown)(...(unflatten(inTree, tracers) as unknown[]));
-    const [outLeaves, outTree] = flatten(out);
-    const outputs = outLeaves.map((l, i) => {
-      if (!(l instanceof Tensor)) throw new TransformError("trace", `output leaf ${i} is ${typeof l}, not a tensor`);
-      return t.varOf(l);
-    });
-    const g = {
-      inputs: Object.freeze(inputs),
-      consts: Object.freeze(t.consts.map((c) => Object.freeze({ ...c }))),
-      nodes: Object.freeze([...t.nodes]),
-      outputs: Object.freeze(outputs),
-      inTree,
-      outTree,
-    };
-    const text = formatGraph(g);
-    return Object.freeze({ ...g, toString: () => text });
+    return { inputs, inTree, out };
   });
 
 /**
@@ -229,4 +309,5 @@ export const evalGraph = (g: Graph, ...args: readonly unknown[]): unknown => {
   return unflatten(g.outTree, g.outputs.map((v) => env.get(v.id)!));
 };
 
-const primitiveTable = (): Map<string, Primitive> => new Map(allPrimitives().map((p) => [p.name, p]));
+/** @internal Every primitive by name. */
+export const primitiveTable = (): Map<string, Primitive> => new Map(allPrimitives().map((p) => [p.name, p]));

@@ -8,7 +8,7 @@
 import { TransformError } from "../errors.ts";
 import { Tensor } from "../tensor.ts";
 import { flatten } from "../tree/mod.ts";
-import { evalGraph, trace } from "./graph.ts";
+import { evalGraph, TRACE_OPTIONS, traceWith } from "./graph.ts";
 import { jvp } from "./jvp.ts";
 
 /**
@@ -44,12 +44,13 @@ export const linearize = <Args extends readonly unknown[], R>(
     }
   }
   let out: R | undefined;
-  // The trace is outside the jvp, so only operations on the (symbolic) tangents are
+  // Partial evaluation: the trace is outside the jvp and does not stage ops on
+  // values it does not follow, so only operations on the (symbolic) tangents are
   // recorded; the primal's operations run on concrete values as the trace is built.
-  const graph = trace((...tangents: never[]) => {
+  const graph = traceWith({ ...TRACE_OPTIONS, omnistaging: false }, (...tangents: never[]) => {
     const [y, dy] = jvp(f, primals, tangents as unknown as Args);
     out = y;
     return dy as unknown;
-  }, ...primals);
+  }, primals);
   return [out as R, (...tangents: Args) => evalGraph(graph, ...tangents) as R];
 };
