@@ -9,15 +9,15 @@
  * @module
  */
 import type { Backend, BinaryOp } from "../../backends/backend.ts";
-import type { DType } from "../dtype.ts";
+import { type DType, isFloat } from "../dtype.ts";
 import { DTypeError } from "../errors.ts";
 import { definePrimitive, type Primitive } from "../primitive.ts";
 import { elementwiseBatch } from "./batching.ts";
 import { broadcastShapes, broadcastStrides, contiguousStrides, type Shape, shapeEqual } from "../shape.ts";
-import type { Aval, ConcreteTensor, Tensor } from "../tensor.ts";
+import { type Aval, type ConcreteTensor, Tensor } from "../tensor.ts";
 import { bind } from "../trace.ts";
 import { requireFloat, requireNumeric, sameDType } from "./checks.ts";
-import { liftPair, liftTo, type TensorLike } from "./lift.ts";
+import { isWeakLike, liftPair, liftTo, markWeak, type TensorLike } from "./lift.ts";
 import { broadcastTo, sumToShape } from "./shape.ts";
 import { log, neg } from "./unary.ts";
 
@@ -212,7 +212,13 @@ const whereP: Primitive = definePrimitive({
   ],
 });
 
-const bin = (p: Primitive) => (a: TensorLike, b: TensorLike): Tensor => bind(p, liftPair(p.name, a, b), {});
+const bin = (p: Primitive) => (a: TensorLike, b: TensorLike): Tensor => {
+  const out = bind(p, liftPair(p.name, a, b), {});
+  // Arithmetic of weak scalars (traced JS numbers) stays weak, as in JAX; a comparison's bool does not.
+  return isFloat(out.dtype) && isWeakLike(a) && isWeakLike(b) && (a instanceof Tensor || b instanceof Tensor)
+    ? markWeak(out)
+    : out;
+};
 
 /**
  * a + b, broadcasting.

@@ -12,6 +12,7 @@ import type { Shape } from "../shape.ts";
 import { activeBackend } from "../backend_registry.ts";
 import { type ConcreteTensor, markPermanent, Tensor } from "../tensor.ts";
 import { canTake } from "../transfer.ts";
+import { cast } from "./misc.ts";
 
 /** A tensor or a JS number (weakly typed). */
 export type TensorLike = Tensor | number;
@@ -51,7 +52,7 @@ export const constant = (value: number, dtype: DType): Tensor => {
  * an integer.
  */
 export const liftTo = (op: string, x: TensorLike, dtype: DType): Tensor => {
-  if (x instanceof Tensor) return x;
+  if (x instanceof Tensor) return weak.has(x) && x.dtype !== dtype ? cast(x, dtype) : x;
   if (typeof x !== "number") throw new DTypeError(op, `expected a tensor or a number, got ${typeof x}`);
   if (!isFloat(dtype) && !Number.isInteger(x)) {
     throw new DTypeError(
@@ -67,11 +68,35 @@ export const liftTo = (op: string, x: TensorLike, dtype: DType): Tensor => {
   return constant(x, dtype);
 };
 
-/** Lifts two operands: numbers take the other side's dtype, or float32 if both are numbers. */
+/**
+ * Lifts two operands: numbers (and weak scalars) take the other side's
+ * dtype, or float32 if both are numbers.
+ */
 export const liftPair = (op: string, a: TensorLike, b: TensorLike): [Tensor, Tensor] => {
-  const dtype = a instanceof Tensor ? a.dtype : b instanceof Tensor ? b.dtype : "float32";
+  const ta = a instanceof Tensor ? a : undefined, tb = b instanceof Tensor ? b : undefined;
+  const first = ta !== undefined && !weak.has(ta) ? ta : tb !== undefined && !weak.has(tb) ? tb : ta ?? tb;
+  const dtype = first?.dtype ?? "float32";
   return [liftTo(op, a, dtype), liftTo(op, b, dtype)];
 };
+
+// ----------------------------------------------------------- weak scalars
+
+/**
+ * Weakly typed scalar tensors: what `jit` traces a JS number argument as. A
+ * weak scalar meeting a tensor is cast to that tensor's dtype, as the number
+ * itself would have been, so `jit((x, lr) => mul(x, lr))` keeps `x` in
+ * float32. It is float64 (the number's full precision) until then.
+ */
+const weak = new WeakSet<Tensor>();
+
+/** @internal Marks `t` (a scalar) as weakly typed; returns it. */
+export const markWeak = (t: Tensor): Tensor => {
+  weak.add(t);
+  return t;
+};
+
+/** @internal Whether `x` is a number or a weak scalar (arithmetic of two such stays weak). */
+export const isWeakLike = (x: TensorLike): boolean => typeof x === "number" || weak.has(x);
 
 /** Lifts one operand (a number becomes a float32 scalar). */
 export const lift = (op: string, x: TensorLike): Tensor => liftTo(op, x, "float32");
