@@ -106,7 +106,7 @@ export abstract class Tensor implements Aval {
    */
   async data(): Promise<TypedArray> {
     const c = this.concrete();
-    if (c.disposed) throw disposedError("data");
+    if (c.disposed) throw disposedError("data", undefined, c.disposedBy);
     return await c.backend.read(c.buf);
   }
 
@@ -177,8 +177,8 @@ export const setCreationHook = (f: ((t: ConcreteTensor) => void) | undefined): v
 };
 
 /** @internal The error for using a disposed tensor in `op`. */
-export const disposedError = (op: string, what = "a tensor"): ValueError =>
-  new ValueError(op, `${what} was disposed (by dispose or tidy) and cannot be used any more`);
+export const disposedError = (op: string, what = "a tensor", by?: string): ValueError =>
+  new ValueError(op, `${what} was ${by ?? "disposed (by dispose or tidy)"} and cannot be used any more`);
 
 /**
  * A tensor whose value is known: its storage is `buf`, a handle owned by
@@ -192,6 +192,8 @@ export class ConcreteTensor extends Tensor {
   readonly backend: Backend;
   /** @internal Set by `dispose`: the storage may have been recycled. */
   disposed = false;
+  /** @internal How it was disposed, when not by `dispose`/`tidy` (for the error: "donated to jit(step)"). */
+  disposedBy?: string;
 
   /** @internal Made by ops and constructors only; `shape` must be frozen. */
   constructor(shape: Shape, dtype: DType, buf: Buf, backend: Backend) {
@@ -212,7 +214,7 @@ export class ConcreteTensor extends Tensor {
    * `op` names the caller in the errors.
    */
   hostData(op: string): TypedArray {
-    if (this.disposed) throw disposedError(op);
+    if (this.disposed) throw disposedError(op, undefined, this.disposedBy);
     return this.backend.toTypedArray(this.buf);
   }
 }

@@ -1,0 +1,174 @@
+/**
+ * Fusion: chains of float elementwise nodes of one shape become one
+ * `Backend.fused` kernel, which reads its inputs once, keeps intermediate
+ * values in registers and writes only the values read outside the chain.
+ * An operand of a single element (a learning rate, a bias-correction
+ * factor, a scalar constant of `mul(x, 0.9)`) is applied to every element;
+ * scalar constants are written into the kernel itself.
+ *
+ * Grouping walks the nodes in order. An elementwise node joins the open
+ * group of one of its operands when the shapes and dtypes agree; a group
+ * closes (and takes its place in the program) as soon as a node outside it
+ * reads one of its values. So every group's operands are computed before
+ * it, and no two groups depend on each other in a cycle.
+ *
+ * @module
+ */
+import { FUSED_BINARY_OPS, FUSED_UNARY_OPS, type FusedInstr, type FusedProgram } from "../../backends/backend.ts";
+import { isFloat } from "../dtype.ts";
+import { shapeEqual } from "../shape.ts";
+import { ConcreteTensor } from "../tensor.ts";
+import type { Graph, GraphNode, Var } from "../transforms/graph.ts";
+
+/** One step of a compiled program that runs a primitive. */
+export interface NodeStep {
+  /** Tags a node step. */
+  readonly kind: "node";
+  /** The node it runs. */
+  readonly node: GraphNode;
+}
+
+/** One step that runs a chain of elementwise nodes as a fused kernel. */
+export interface FusedStep {
+  /** Tags a fused step. */
+  readonly kind: "fused";
+  /** The nodes it computes, in order. */
+  readonly members: readonly GraphNode[];
+  /** The values it reads (scalar constants excepted: they are in the kernel). */
+  readonly inputs: readonly Var[];
+  /** The values it writes: those read after it, or returned. */
+  readonly outputs: readonly Var[];
+  /** The kernel. */
+  readonly program: FusedProgram;
+  /** The shape of every member's value. */
+  readonly shape: readonly number[];
+  /** Their dtype. */
+  readonly dtype: "float32" | "float64";
+}
+
+/** One step of a compiled program. */
+export type Step = NodeStep | FusedStep;
+
+const UNARY: ReadonlySet<string> = new Set(FUSED_UNARY_OPS);
+const BINARY: ReadonlySet<string> = new Set(FUSED_BINARY_OPS);
+const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+/** Whether a node can be part of a fused kernel. */
+export const isFusable = (n: GraphNode): boolean => {
+  const arity = UNARY.has(n.primitive) ? 1 : BINARY.has(n.primitive) ? 2 : 0;
+  const out = n.output;
+  return arity > 0 && n.inputs.length === arity && isFloat(out.dtype) &&
+    n.inputs.every((v) => v.dtype === out.dtype && (shapeEqual(v.shape, out.shape) || sizeOf(v.shape) === 1));
+};
+
+interface Group {
+  readonly key: string;
+  readonly members: GraphNode[];
+  open: boolean;
+}
+
+/**
+ * The steps of `g`: its nodes in order, with chains of two or more fusable
+ * nodes replaced by fused steps.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { exp, matmul, mul, tensor, trace } from "../../mod.ts";
+ * import { fuseElementwise } from "./fusion.ts";
+ * const g = trace((x, w) => exp(mul(matmul(x, w), 2)), tensor([[1, 2]]), tensor([[1], [1]]));
+ * assert.deepEqual(fuseElementwise(g).map((s) => s.kind), ["node", "fused"]);
+ * ```
+ */
+export const fuseElementwise = (g: Graph): Step[] => {
+  const groupOf = new Map<number, Group>();
+  const order: (GraphNode | Group)[] = [];
+  const close = (G: Group | undefined) => {
+    if (G === undefined || !G.open) return;
+    G.open = false;
+    order.push(G);
+  };
+  const open: Group[] = [];
+  for (const n of g.nodes) {
+    if (!isFusable(n)) {
+      for (const v of n.inputs) close(groupOf.get(v.id));
+      order.push(n);
+      continue;
+    }
+    const key = `${n.output.dtype}[${n.output.shape.join(",")}]`;
+    let target: Group | undefined;
+    for (const v of n.inputs) {
+      const G = groupOf.get(v.id);
+      if (G !== undefined && G.open && G.key === key && target === undefined) target = G;
+    }
+    for (const v of n.inputs) {
+      const G = groupOf.get(v.id);
+      if (G !== target) close(G);
+    }
+    if (target === undefined) {
+      target = { key, members: [], open: true };
+      open.push(target);
+    }
+    target.members.push(n);
+    groupOf.set(n.output.id, target);
+  }
+  for (const G of open) close(G);
+
+  // Which values are read where: a member's value is a group output when read outside it.
+  const readers = new Map<number, GraphNode[]>();
+  for (const n of g.nodes) for (const v of n.inputs) readers.set(v.id, [...(readers.get(v.id) ?? []), n]);
+  const returned = new Set(g.outputs.map((v) => v.id));
+  const scalarConsts = new Map<number, number>();
+  for (const c of g.consts) {
+    if (c.value.size === 1 && isFloat(c.value.dtype) && c.value instanceof ConcreteTensor) {
+      scalarConsts.set(c.v.id, c.value.hostData("jit")[0]);
+    }
+  }
+  return order.map((item): Step => {
+    if (!("key" in item)) return { kind: "node", node: item };
+    if (item.members.length === 1) return { kind: "node", node: item.members[0] };
+    return fusedStep(item.members, readers, returned, scalarConsts);
+  });
+};
+
+const fusedStep = (
+  members: readonly GraphNode[],
+  readers: ReadonlyMap<number, readonly GraphNode[]>,
+  returned: ReadonlySet<number>,
+  scalarConsts: ReadonlyMap<number, number>,
+): FusedStep => {
+  const inside = new Set(members);
+  const defined = new Set(members.map((n) => n.output.id));
+  const { shape, dtype } = members[0].output;
+  const inputs: Var[] = [];
+  const index = new Map<number, number>();
+  const consts: number[] = [];
+  for (const n of members) {
+    for (const v of n.inputs) {
+      if (defined.has(v.id) || index.has(v.id) || consts.includes(v.id)) continue;
+      if (scalarConsts.has(v.id)) consts.push(v.id);
+      else {
+        index.set(v.id, inputs.length);
+        inputs.push(v);
+      }
+    }
+  }
+  const body: FusedInstr[] = [];
+  const define = (id: number, ins: FusedInstr) => {
+    index.set(id, inputs.length + body.length);
+    body.push(ins);
+  };
+  for (const id of consts) define(id, { op: "const", value: scalarConsts.get(id)! });
+  for (const n of members) {
+    const args = n.inputs.map((v) => index.get(v.id)!);
+    define(n.output.id, { op: n.primitive, args } as unknown as FusedInstr);
+  }
+  const outputs = members.map((n) => n.output).filter((v) =>
+    returned.has(v.id) || (readers.get(v.id) ?? []).some((r) => !inside.has(r))
+  );
+  const scalarInputs = inputs.map((v) => !shapeEqual(v.shape, shape));
+  const outIdx = outputs.map((v) => index.get(v.id)!);
+  const key = JSON.stringify([scalarInputs, body.map((ins) => (ins.op === "const" ? "c" : ins)), outIdx]);
+  const program: FusedProgram = Object.freeze({ scalarInputs, body, outputs: outIdx, key });
+  return { kind: "fused", members, inputs, outputs, program, shape, dtype: dtype as "float32" | "float64" };
+};
