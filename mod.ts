@@ -83,6 +83,7 @@ export type {
   ReduceOp,
   StridedView,
   UnaryOp,
+  Workspace,
 } from "./backends/backend.ts";
 export type { Params, Primitive } from "./core/primitive.ts";
 export type { TreeDef } from "./core/tree/mod.ts";

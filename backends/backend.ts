@@ -31,6 +31,22 @@ export interface Buf {
   readonly __brand: "dendrite.Buf";
 }
 
+/**
+ * Storage kept by one compiled program between its calls. While `run`
+ * executes, the backend's kernels take their outputs from it first (any
+ * size, including the small arrays the shared pool leaves out) and
+ * `release` hands storage back to it instead of to the shared pool, so the
+ * second call of a program finds its intermediates' storage here.
+ */
+export interface Workspace {
+  /** Runs `fn` with this workspace as the place kernels allocate from and release to. */
+  run<R>(fn: () => R): R;
+  /** How many outputs the last `run` had to take from elsewhere (new storage, or the shared pool). */
+  readonly misses: number;
+  /** Bytes held for the next run. */
+  readonly bytes: number;
+}
+
 /** Elementwise unary kernels. Output dtype equals input dtype (`logicalNot`: bool → bool). */
 export type UnaryOp =
   | "neg"
@@ -248,6 +264,11 @@ export interface Backend {
    * other tensor shares.
    */
   release(buf: Buf): void;
+  /**
+   * A new, empty {@link Workspace}: storage set aside for one compiled
+   * program (`jit`), which its intermediates reuse from one call to the next.
+   */
+  workspace(): Workspace;
   /** A buffer of `size` elements all equal to `value`. */
   full(dtype: DType, size: number, value: number): Buf;
 

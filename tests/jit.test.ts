@@ -282,6 +282,26 @@ forEachBackend((backend, it) => {
       assert.match(text, /fused f32\[16\]/);
       assert.match(text, /buffer plan: \d+ intermediates in \d+ slots, peak workspace [\d.]+ KiB/);
     });
+    it("a donated step takes new storage after its first call only for its undonated output (counted by the backend)", () => {
+      const jstep = jit(step, { donate: [0, 1] });
+      const own = (t: Tensor) => copy(t); // storage of its own, so it can be donated
+      let p = tree.map(own, p0) as P;
+      let s: optim.OptState = tree.map(own, tx.init(p) as never) as optim.OptState;
+      const lowered = jstep.lower(p, s, x, y);
+      const misses: number[] = [], bytes: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        [p, s] = jstep(p, s, x, y);
+        misses.push(lowered.workspace.misses);
+        bytes.push(lowered.workspace.bytes);
+      }
+      assert.ok(misses[0] > 1, `the first call allocates its intermediates (${misses[0]})`);
+      // then only the loss: parameters and state reuse the donated storage, intermediates the workspace
+      assert.deepEqual(misses.slice(1), [1, 1, 1, 1, 1]);
+      assert.ok(bytes.slice(1).every((b) => b === bytes[1]), `the workspace stays the same size: ${bytes}`);
+      // bounded by the plan: its intermediates' slots, plus the donated storage the outputs did not take
+      const donated = tree.leaves([p, s]).reduce((a, t) => a + (t as Tensor).size * 4, 0);
+      assert.ok(bytes[1] <= lowered.plan.peakBytes + donated, `${bytes[1]} ≤ ${lowered.plan.peakBytes} + ${donated}`);
+    });
   });
 
   describe(`jit [${backend}]: the signature cache`, () => {

@@ -13,7 +13,7 @@ import { gemm } from "./gemm.ts";
 import { argsort, cumsum } from "./cumulative.ts";
 import { concat, copyStrided, gather, pad, scatterAdd } from "./layout.ts";
 import { extractPatches, foldPatches } from "./patches.ts";
-import { release } from "./pool.ts";
+import { release, workspace } from "./pool.ts";
 import { reduce } from "./reduce.ts";
 
 /**
@@ -32,6 +32,7 @@ import { reduce } from "./reduce.ts";
 export const tsKernels: HostKernels = {
   name: "ts",
   release,
+  workspace,
   full,
   unary,
   binary,

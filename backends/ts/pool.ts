@@ -15,6 +15,7 @@
  */
 import { Buffer } from "node:buffer";
 import { allocTyped, type DType, type TypedArray, type TypedArrayFor } from "../../core/dtype.ts";
+import type { Workspace } from "../backend.ts";
 
 /** What the pool keeps: arrays of at least `minBytes`, at most `perSize` per type and length, `maxBytes` in all. */
 export const POOL_LIMITS = Object.freeze({ minBytes: 16 * 1024, perSize: 8, maxBytes: 256 * 1024 * 1024 });
@@ -85,6 +86,11 @@ const CTORS = {
 } as const;
 
 function take<D extends DType>(dtype: D, size: number): TypedArrayFor[D] | undefined {
+  if (active !== undefined) {
+    const own = active.take(keyOf(CTOR[dtype], size));
+    if (own !== undefined) return own as TypedArrayFor[D];
+    active.misses++;
+  }
   if (pooledBytes === 0) return undefined;
   const list = free.get(keyOf(CTOR[dtype], size));
   const hit = list?.pop();
@@ -108,6 +114,7 @@ function take<D extends DType>(dtype: D, size: number): TypedArrayFor[D] | undef
  * ```
  */
 export function release(buf: TypedArray): void {
+  if (active !== undefined) return active.give(buf);
   const bytes = buf.byteLength;
   if (bytes < POOL_LIMITS.minBytes || pooledBytes + bytes > POOL_LIMITS.maxBytes) return;
   // Only whole buffers: a view's neighbours may belong to someone else.
@@ -147,3 +154,62 @@ export function clearPool(): void {
   free.clear();
   pooledBytes = 0;
 }
+
+// ------------------------------------------------------------- workspaces
+
+/** The workspace of the compiled program running now, if any. */
+let active: PoolWorkspace | undefined;
+
+/** A compiled program's own free storage (see `Workspace` in backends/backend.ts). */
+class PoolWorkspace implements Workspace {
+  private readonly free = new Map<string, TypedArray[]>();
+  misses = 0;
+  bytes = 0;
+
+  run<R>(fn: () => R): R {
+    const before = active;
+    active = this;
+    this.misses = 0;
+    try {
+      return fn();
+    } finally {
+      active = before;
+    }
+  }
+
+  take(key: string): TypedArray | undefined {
+    const hit = this.free.get(key)?.pop();
+    if (hit !== undefined) this.bytes -= hit.byteLength;
+    return hit;
+  }
+
+  give(buf: TypedArray): void {
+    // Only whole buffers, as in the shared pool.
+    if (buf.byteOffset !== 0 || buf.buffer.byteLength !== buf.byteLength) return;
+    const key = keyOf(buf.constructor.name, buf.length);
+    let list = this.free.get(key);
+    if (list === undefined) this.free.set(key, list = []);
+    if (list.includes(buf)) return;
+    list.push(buf);
+    this.bytes += buf.byteLength;
+  }
+}
+
+/**
+ * A new workspace over this pool's storage: kernels running inside its
+ * `run` allocate from it and release to it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { allocUninitialized, release, workspace } from "./pool.ts";
+ * const ws = workspace();
+ * const a = ws.run(() => allocUninitialized("float32", 4));
+ * assert.equal(ws.misses, 1); // new storage the first time
+ * ws.run(() => release(a));
+ * const b = ws.run(() => allocUninitialized("float32", 4));
+ * assert.equal(b, a);
+ * assert.equal(ws.misses, 0); // then its own
+ * ```
+ */
+export const workspace = (): Workspace => new PoolWorkspace();

@@ -26,6 +26,7 @@
  *
  * @module
  */
+import type { Workspace } from "../../backends/backend.ts";
 import { activeBackend } from "../backend_registry.ts";
 import { SHORT_DTYPE } from "../dtype.ts";
 import { TransformError } from "../errors.ts";
@@ -77,6 +78,11 @@ export interface Lowered {
   readonly plan: BufferPlan;
   /** Milliseconds spent tracing and compiling. */
   readonly compileMs: number;
+  /**
+   * The storage the program keeps between calls (`bytes`), and how many
+   * outputs its last call had to take from elsewhere (`misses`).
+   */
+  readonly workspace: Workspace;
   /** The program in the style of `trace`'s listing, with its fused kernels and plan. */
   toString(): string;
 }
@@ -254,7 +260,15 @@ export function jit<A extends readonly unknown[], R>(f: (...args: A) => R, optio
       const program = compileProgram(g, steps, plan, activeBackend());
       const compileMs = performance.now() - t0;
       const text = formatProgram(g, steps, plan);
-      const lowered: Lowered = Object.freeze({ traced, graph: g, steps, plan, compileMs, toString: () => text });
+      const lowered: Lowered = Object.freeze({
+        traced,
+        graph: g,
+        steps,
+        plan,
+        compileMs,
+        workspace: program.workspace,
+        toString: () => text,
+      });
       return { lowered, program, outTree: g.outTree };
     });
     // The program keeps the tensors made while compiling that are its constants; the rest are garbage now.

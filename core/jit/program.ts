@@ -4,12 +4,15 @@
  * a fused kernel) directly on the storage of its operands: no tracers, no
  * shape checks (the graph's shapes are known), no tape. After each step the
  * values the buffer plan says are dead give their storage back to the
- * backend, so the next value of that size reuses it; donated arguments do
- * the same after their last reader.
+ * program's workspace (`Backend.workspace`), so the next value of that size
+ * reuses it, in this call and the next; donated arguments do the same after
+ * their last reader. From its second call on, a program whose arguments are
+ * donated takes new storage only for the outputs no donated argument's
+ * storage can hold.
  *
  * @module
  */
-import type { Backend, Buf } from "../../backends/backend.ts";
+import type { Backend, Buf, Workspace } from "../../backends/backend.ts";
 import type { Params, Primitive } from "../primitive.ts";
 import { type Aval, ConcreteTensor, frozenShape, isPermanent, isPinned, pinStorage } from "../tensor.ts";
 import { type Graph, primitiveTable } from "../transforms/graph.ts";
@@ -43,6 +46,12 @@ export interface Program {
   readonly plan: BufferPlan;
   /** The backend it runs on. */
   readonly backend: Backend;
+  /**
+   * The storage it keeps between calls: its kernels allocate from it and
+   * dead values go back to it (`misses`: outputs of the last call that
+   * needed storage from elsewhere).
+   */
+  readonly workspace: Workspace;
   /** Runs on tensors of the graph's inputs (in order, on `backend`); returns the outputs. */
   run(inputs: readonly ConcreteTensor[], options?: RunOptions): ConcreteTensor[];
 }
@@ -108,7 +117,10 @@ export const compileProgram = (g: Graph, steps: readonly Step[], plan: BufferPla
     ...steps.flatMap((s) => (s.kind === "node" ? [s.node.output.id] : s.outputs.map((v) => v.id))),
   );
 
-  const run = (inputs: readonly ConcreteTensor[], options: RunOptions = {}): ConcreteTensor[] => {
+  const workspace = backend.workspace();
+  const run = (inputs: readonly ConcreteTensor[], options: RunOptions = {}): ConcreteTensor[] =>
+    workspace.run(() => runSteps(inputs, options));
+  const runSteps = (inputs: readonly ConcreteTensor[], options: RunOptions): ConcreteTensor[] => {
     const env = new Array<ConcreteTensor | undefined>(nVars);
     inputs.forEach((t, i) => (env[inputIds[i]] = t));
     for (const c of g.consts) env[c.v.id] = c.value as ConcreteTensor;
@@ -161,7 +173,7 @@ export const compileProgram = (g: Graph, steps: readonly Step[], plan: BufferPla
     for (const t of outs) if (!refs.has(t.buf) || refs.get(t.buf)! > 1) pinStorage(t.buf);
     return outs;
   };
-  return Object.freeze({ graph: g, steps, plan, backend, run });
+  return Object.freeze({ graph: g, steps, plan, backend, workspace, run });
 };
 
 /** Overwrites dead storage with values no correct program reads (testing the plan). */
