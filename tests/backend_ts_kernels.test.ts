@@ -718,3 +718,85 @@ describe("layout kernels", () => {
     assert.deepEqual([...out], [2 ** 24 + 1000, 0]);
   });
 });
+
+// The branch-free fast paths (relu on float32 bits, where by word masks, comparisons as +(x > y))
+// against the plain per-element definitions, bit for bit, on the values where bit tricks go wrong.
+describe("ts kernels: branch-free fast paths equal the per-element definitions", () => {
+  const SPECIAL = [NaN, -NaN, 0, -0, Infinity, -Infinity, 1, -1, 2.5, -3.75, 1e-40, -1e-40, 3.4e38, -3.4e38];
+  const valueArb = fc.oneof(fc.constantFrom(...SPECIAL), fc.double({ noNaN: false }));
+  const same = (x: number, y: number) => Object.is(x, y) || (Number.isNaN(x) && Number.isNaN(y));
+
+  it("relu of float32 keeps NaN, maps -0, -Inf and negatives to +0 (property)", () => {
+    fc.assert(
+      fc.property(fc.array(valueArb, { minLength: 1, maxLength: 40 }), (vs) => {
+        const x = Float32Array.from(vs);
+        const y = unary("relu", x, "float32");
+        x.forEach((v, i) => assert.ok(same(y[i], v > 0 || v !== v ? v : 0), `relu(${v}) = ${y[i]}`));
+        // a negative-signed NaN stays a NaN
+        const w = new Int32Array(1).fill(-4194304); // 0xffc00000
+        assert.ok(Number.isNaN(unary("relu", new Float32Array(w.buffer), "float32")[0]));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it("where copies the chosen operand's bits for float32, float64 and int32, contiguous or scalar (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.boolean(), valueArb, valueArb), { minLength: 1, maxLength: 30 }),
+        fc.constantFrom<DType>("float32", "float64", "int32"),
+        fc.constantFrom("tt", "ts", "st"),
+        (rows, dtype, kinds) => {
+          const n = rows.length;
+          const c = Uint8Array.from(rows.map((r) => +r[0]));
+          const mk = (k: 1 | 2, scalar: boolean) => {
+            const arr = allocTyped(dtype, scalar ? 1 : n);
+            for (let i = 0; i < arr.length; i++) arr[i] = dtype === "int32" ? (rows[i][k] | 0) : rows[i][k];
+            return arr;
+          };
+          const a = mk(1, kinds[0] === "s"), b = mk(2, kinds[1] === "s");
+          const layout = { shape: [n], strides: [[1], [a.length === 1 ? 0 : 1], [b.length === 1 ? 0 : 1]] };
+          const out = where(c, a, b, layout, dtype);
+          for (let i = 0; i < n; i++) {
+            const want = c[i] ? a[a.length === 1 ? 0 : i] : b[b.length === 1 ? 0 : i];
+            assert.ok(same(out[i], want), `where(${c[i]}, …)[${i}] = ${out[i]}, expected ${want}`);
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it("comparisons give 0/1 with NaN unordered, contiguous and against a scalar (property)", () => {
+    const ops = ["greater", "greaterEqual", "less", "lessEqual", "equal", "notEqual"] as const;
+    const ref = {
+      greater: (x: number, y: number) => x > y,
+      greaterEqual: (x: number, y: number) => x >= y,
+      less: (x: number, y: number) => x < y,
+      lessEqual: (x: number, y: number) => x <= y,
+      equal: (x: number, y: number) => x === y,
+      notEqual: (x: number, y: number) => x !== y,
+    };
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(valueArb, valueArb), { minLength: 1, maxLength: 30 }),
+        fc.constantFrom(...ops),
+        fc.boolean(),
+        (pairs, op, scalar) => {
+          const n = pairs.length;
+          const a = Float64Array.from(pairs.map((p) => p[0]));
+          const b = scalar ? Float64Array.of(pairs[0][1]) : Float64Array.from(pairs.map((p) => p[1]));
+          const out = binary(op, a, b, { shape: [n], strides: [[1], [scalar ? 0 : 1]] }, "float64");
+          for (let i = 0; i < n; i++) {
+            assert.equal(
+              out[i],
+              +ref[op](a[i], b[scalar ? 0 : i]),
+              `${op}(${a[i]}, ${b[scalar ? 0 : i]})`,
+            );
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});

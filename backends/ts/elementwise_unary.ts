@@ -95,6 +95,10 @@ export function unary(op: UnaryOp, x: TypedArray, dtype: DType): TypedArray {
       for (let i = 0; i < n; i++) out[i] = erf(x[i]);
       break;
     case "relu":
+      if (dtype === "float32" && x.byteOffset % 4 === 0) {
+        reluBits(x as Float32Array, out as Float32Array, n);
+        break;
+      }
       for (let i = 0; i < n; i++) {
         const v = x[i];
         // `v !== v` keeps NaN; `v > 0 ? v : 0` alone would turn it into 0.
@@ -123,4 +127,18 @@ export function unary(op: UnaryOp, x: TypedArray, dtype: DType): TypedArray {
       throw new ValueError("unary", `unknown op ${String(op)}`);
   }
   return out;
+}
+
+/**
+ * float32 `relu` on the bits, without a branch (random signs made the
+ * branchy loop mispredict half the time: 7 ns an element on V8): a word
+ * with the sign bit set becomes +0, unless it is a NaN, which is kept.
+ */
+function reluBits(x: Float32Array, out: Float32Array, n: number): void {
+  const wx = new Int32Array(x.buffer, x.byteOffset, n), wo = new Int32Array(out.buffer, out.byteOffset, n);
+  for (let i = 0; i < n; i++) {
+    const b = wx[i];
+    const nan = (0x7f800000 - (b & 0x7fffffff)) >> 31; // −1 for a NaN
+    wo[i] = b & (~(b >> 31) | nan);
+  }
 }
