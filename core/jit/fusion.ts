@@ -7,10 +7,12 @@
  * scalar constants are written into the kernel itself.
  *
  * Grouping walks the nodes in order. An elementwise node joins the open
- * group of one of its operands when the shapes and dtypes agree; a group
- * closes (and takes its place in the program) as soon as a node outside it
- * reads one of its values. So every group's operands are computed before
- * it, and no two groups depend on each other in a cycle.
+ * group of one of its operands when the shapes and dtypes agree (and when
+ * it reads two such groups, they merge: Adam's first and second moments
+ * meet in its update); a group closes (and takes its place in the program)
+ * as soon as a node outside it reads one of its values. So every group's
+ * operands are computed before it, and no two groups depend on each other
+ * in a cycle.
  *
  * @module
  */
@@ -99,11 +101,17 @@ export const fuseElementwise = (g: Graph): Step[] => {
     let target: Group | undefined;
     for (const v of n.inputs) {
       const G = groupOf.get(v.id);
-      if (G !== undefined && G.open && G.key === key && target === undefined) target = G;
-    }
-    for (const v of n.inputs) {
-      const G = groupOf.get(v.id);
-      if (G !== target) close(G);
+      if (G === undefined || !G.open) continue;
+      if (G.key !== key) close(G);
+      else if (target === undefined) target = G;
+      else if (G !== target) {
+        // Two open groups of this shape meet: they become one. Both are still open, so
+        // nothing outside has read them, and the merged group runs after all their operands.
+        for (const m of G.members) groupOf.set(m.output.id, target);
+        target.members.push(...G.members);
+        G.members.length = 0;
+        G.open = false;
+      }
     }
     if (target === undefined) {
       target = { key, members: [], open: true };
@@ -124,10 +132,13 @@ export const fuseElementwise = (g: Graph): Step[] => {
       scalarConsts.set(c.v.id, c.value.hostData("jit")[0]);
     }
   }
-  return order.map((item): Step => {
-    if (!("key" in item)) return { kind: "node", node: item };
-    if (item.members.length === 1) return { kind: "node", node: item.members[0] };
-    return fusedStep(item.members, readers, returned, scalarConsts);
+  const position = new Map(g.nodes.map((n, i) => [n, i]));
+  return order.flatMap((item): Step[] => {
+    if (!("key" in item)) return [{ kind: "node", node: item }];
+    if (item.members.length === 0) return []; // merged into another group
+    if (item.members.length === 1) return [{ kind: "node", node: item.members[0] }];
+    const members = [...item.members].sort((a, b) => position.get(a)! - position.get(b)!);
+    return [fusedStep(members, readers, returned, scalarConsts)];
   });
 };
 
