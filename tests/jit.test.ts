@@ -39,6 +39,7 @@ import {
   tanh,
   type Tensor,
   tensor,
+  tidy,
   trace,
   TransformError,
   tree,
@@ -328,6 +329,37 @@ forEachBackend((backend, it) => {
       // a static number may be used in JS arithmetic
       const h = jit((x: Tensor, n: number) => reshape(x, [n * 2]), { static: [1] });
       assert.deepEqual(h(tensor([[1, 2], [3, 4]]), 2).toArray(), [1, 2, 3, 4]);
+    });
+  });
+
+  describe(`jit [${backend}]: edge cases`, () => {
+    it("an argument returned as it is, a function of no arguments, the same output twice", () => {
+      const id = jit((x: Tensor) => x, { donate: 0 });
+      const t = copy(tensor([1, 2]));
+      assert.equal(id(t), t); // returned, so not used up
+      assert.deepEqual(t.toArray(), [1, 2]);
+      const made = jit(() => exp(tensor([0, 1], { dtype: "float64" })));
+      assert.deepEqual(made().toArray(), [1, Math.E]);
+      assert.deepEqual(made().toArray(), [1, Math.E]);
+      const twice = jit((x: Tensor) => {
+        const y = exp(x);
+        return [y, y] as const;
+      });
+      const [a, b] = twice(tensor([0]));
+      assert.equal(a, b);
+    });
+
+    it("inside tidy, a donated step's outputs survive and its temporaries are recycled without harm", () => {
+      const step = jit((w: Tensor, g: Tensor) => {
+        const u = mul(g, 0.5);
+        return [sub(w, u), sum(square(u))] as const;
+      }, { donate: 0 });
+      let w = copy(tensor([4, 8]));
+      for (let i = 0; i < 5; i++) {
+        const g = tensor([2, 2]);
+        w = tidy(() => step(w, g)[0]); // the loss is disposed by tidy, the parameters kept
+      }
+      assert.deepEqual(w.toArray(), [-1, 3]);
     });
   });
 
