@@ -58,6 +58,7 @@ export { hessian, jacfwd, type JacobianOptions, jacrev } from "./core/transforms
 export { customVjp } from "./core/transforms/custom_vjp.ts";
 export { type AxisSpec, vmap, type VmapOptions } from "./core/transforms/vmap.ts";
 export { linearize } from "./core/transforms/linearize.ts";
+export { scan, type ScanOptions } from "./core/transforms/scan.ts";
 export { fuse } from "./core/fuse.ts";
 export { jit, type JitOptions, type Jitted, type Lowered } from "./core/jit/jit.ts";
 export type { FusedStep, NodeStep, Step } from "./core/jit/fusion.ts";
