@@ -6,6 +6,8 @@
  * - the 128 per-example gradients through `vmap(grad(loss))` (one pass of
  *   batched primitives; its result alone is 128 × 669,706 numbers),
  * - the same 128 gradients by a loop of single-example `grad` calls,
+ * - `vmap(grad)` with its result disposed (storage recycled), and the same
+ *   under `jit` (intermediates in the compiled program's workspace),
  *
  * and `jacrev` of a 100 → 100 function (tanh of a dense layer), which is a
  * `vmap` of the pullback, against a loop of 100 pullbacks (what it was).
@@ -20,6 +22,7 @@ import {
   eye,
   grad,
   jacrev,
+  jit,
   layers,
   losses,
   matmul,
@@ -42,7 +45,7 @@ const BATCH = 128;
 const model = layers.mlp([512, 512, 10]);
 const rows: string[][] = [];
 console.log(`per-example gradients, 784-512-512-10 MLP, batch ${BATCH}, ${runtime()}`);
-for (const backend of availableBackends().filter((b) => b === "ts" || b === "openblas")) {
+for (const backend of availableBackends().filter((b) => b === "ts" || b === "openblas" || b === "wasm")) {
   setBackend(backend);
   const { params } = model.init(random.key(0), [1, 784]);
   const xs = random.uniform(random.key(1), [BATCH, 784]);
@@ -57,6 +60,9 @@ for (const backend of availableBackends().filter((b) => b === "ts" || b === "ope
   const tVmap = timeMedian(() => perExample(params, xs, ys), { batches: 3, warmup: 1 });
   // The same with the 343 MB result handed back at once, so its storage is recycled.
   const tRecycled = timeMedian(() => dispose(tidy(() => perExample(params, xs, ys))), { batches: 3, warmup: 1 });
+  // Compiled: jit(vmap(grad)), its intermediates in the program's workspace, the result disposed as above.
+  const jitted = jit(perExample);
+  const tJit = timeMedian(() => dispose(jitted(params, xs, ys)), { batches: 3, warmup: 1 });
   // The floor: a fresh array of the result's size, written once.
   const resultSize = tree.leaves(perExample(params, xs, ys)).reduce((n, t) => n + (t as Tensor).size, 0);
   const tFloor = timeMedian(() => new Float32Array(resultSize).fill(1), { batches: 3, warmup: 1 });
@@ -67,6 +73,7 @@ for (const backend of availableBackends().filter((b) => b === "ts" || b === "ope
     tVmap.toFixed(1),
     tLoop.toFixed(1),
     tRecycled.toFixed(1),
+    tJit.toFixed(1),
     tFloor.toFixed(1),
     (tVmap / tBatch).toFixed(2),
     (tLoop / tVmap).toFixed(1),
@@ -95,6 +102,7 @@ printTable(
     "vmap(grad) ms",
     "loop of 128 grads ms",
     "vmap(grad), disposed ms",
+    "jit(vmap(grad)), disposed ms",
     "write a fresh result-sized array ms",
     "vmap / batch",
     "loop / vmap",
