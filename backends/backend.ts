@@ -229,6 +229,15 @@ export type FusedInstr =
 export interface FusedProgram {
   /** Per input, whether it is a single value applied to every element. */
   readonly scalarInputs: readonly boolean[];
+  /**
+   * Optional: per input, whether it is a row of `rowLength` elements
+   * repeated along the output (a bias row added to every row of a matrix:
+   * element `i` reads `x[i % rowLength]`). A backend whose kernel has no
+   * such form runs the program through another that has (the TS kernel).
+   */
+  readonly rowInputs?: readonly boolean[];
+  /** The length of the row inputs; the size is a multiple of it. */
+  readonly rowLength?: number;
   /** The instructions, in order. */
   readonly body: readonly FusedInstr[];
   /** The values returned, each as a fresh buffer. */

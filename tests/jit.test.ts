@@ -175,6 +175,22 @@ forEachBackend((backend, it) => {
       assert.equal(g.outputs[0], g.outputs[2]);
     });
 
+    it("fusion reads a bias row along the output: matmul, bias add and activation in two steps", () => {
+      const f = (x: Tensor, w: Tensor, b: Tensor) => tanh(add(matmul(x, w), b));
+      const x = tensor([[0.1, 0.2], [0.3, -0.4], [0.5, 0.6]], { dtype: "float64" });
+      const w = tensor([[1, -1, 0.5], [0.25, 2, -3]], { dtype: "float64" });
+      const b = tensor([0.1, -0.2, 0.3], { dtype: "float64" });
+      const steps = fuseElementwise(trace(f, x, w, b));
+      assert.deepEqual(steps.map((st) => st.kind), ["node", "fused"]);
+      const fusedStep = steps[1];
+      assert.ok(fusedStep.kind === "fused" && fusedStep.program.rowLength === 3);
+      assertAllclose(jit(f)(x, w, b), f(x, w, b), exact);
+      // a column ([3,1] against [3,3]) is not a row: that add is not fused
+      const g = (x: Tensor, c: Tensor) => tanh(add(x, c));
+      const col = fuseElementwise(trace(g, zeros([3, 3]), zeros([3, 1])));
+      assert.deepEqual(col.map((st) => st.kind), ["node", "node"]);
+    });
+
     it("constant folding computes what depends on constants only, and nothing else", () => {
       const w = tensor([0.5, 1.5]);
       const g = trace((x: Tensor) => add(x, mul(exp(w), sin(w))), tensor([1, 2]));

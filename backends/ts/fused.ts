@@ -84,10 +84,11 @@ function expression(ins: FusedInstr, a: string, b: string): string {
 function source(p: FusedProgram): string {
   const nIn = p.scalarInputs.length;
   const head: string[] = [], body: string[] = [];
+  const rows = p.rowInputs?.some((r) => r) === true;
   p.scalarInputs.forEach((scalar, i) => {
     head.push(`const x${i} = I[${i}];`);
     if (scalar) head.push(`const v${i} = x${i}[0];`);
-    else body.push(`const v${i} = x${i}[i];`);
+    else body.push(`const v${i} = x${i}[${p.rowInputs?.[i] === true ? "j" : "i"}];`);
   });
   p.body.forEach((ins, j) => {
     const id = nIn + j;
@@ -101,7 +102,11 @@ function source(p: FusedProgram): string {
     head.push(`const o${o} = O[${o}];`);
     body.push(`o${o}[i] = v${v};`);
   });
-  return `${head.join("\n")}\nfor (let i = 0; i < n; i++) {\n${body.join("\n")}\n}`;
+  // With row inputs, i runs over the output and j along the row (reset at each row's end, without a modulo).
+  const loop = rows
+    ? `const L = ${p.rowLength};\nfor (let i = 0, j = 0; i < n; i++, j = j + 1 === L ? 0 : j + 1) {`
+    : "for (let i = 0; i < n; i++) {";
+  return `${head.join("\n")}\n${loop}\n${body.join("\n")}\n}`;
 }
 
 // Compiled loops by program key. Programs come from the `fuse` calls of a
@@ -150,8 +155,12 @@ export function fused(program: FusedProgram, inputs: readonly TypedArray[], size
   if (inputs.length !== program.scalarInputs.length) {
     throw new ValueError("fused", `the program takes ${program.scalarInputs.length} inputs, got ${inputs.length}`);
   }
+  const L = program.rowLength ?? 0;
+  if (program.rowInputs !== undefined && (!Number.isInteger(L) || L < 1 || size % L !== 0)) {
+    throw new ValueError("fused", `row inputs need a row length dividing the size ${size}, got ${L}`);
+  }
   inputs.forEach((x, i) => {
-    const want = program.scalarInputs[i] ? 1 : size;
+    const want = program.scalarInputs[i] ? 1 : program.rowInputs?.[i] === true ? L : size;
     if (x.length !== want) throw new ValueError("fused", `input ${i} holds ${x.length} elements; expected ${want}`);
   });
   const outputs = program.outputs.map(() => allocUninitialized(dtype, size));

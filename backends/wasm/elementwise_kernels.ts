@@ -96,7 +96,8 @@ function binaryInWasm(layout: BroadcastLayout, dtype: DType): boolean {
 
 /** Whether `fused` should try wasm: by size, and not past {@link WASM_FUSED_MAX_BYTES}. */
 function fusedInWasm(program: FusedProgram, size: number, dtype: DType): boolean {
-  if (size < WASM_FUSED_FROM) return false;
+  // Programs with row inputs (jit's bias-and-activation kernels) have no wasm form: the TS kernel runs them.
+  if (size < WASM_FUSED_FROM || program.rowInputs !== undefined) return false;
   let arrays = program.outputs.length;
   for (const s of program.scalarInputs) if (!s) arrays++;
   return size * bytesOf(dtype) * arrays <= WASM_FUSED_MAX_BYTES;

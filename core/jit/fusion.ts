@@ -55,18 +55,49 @@ const UNARY: ReadonlySet<string> = new Set(FUSED_UNARY_OPS);
 const BINARY: ReadonlySet<string> = new Set(FUSED_BINARY_OPS);
 const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
-/** Whether a node can be part of a fused kernel. */
-export const isFusable = (n: GraphNode): boolean => {
+/**
+ * The row length of `v` read along `out`: the size of its shape without
+ * leading ones when that equals the trailing axes of `out` (a bias `[512]`
+ * or `[1,512]` against `[128,512]`), else undefined. 0 for an operand of
+ * `out`'s own shape or of one element (no row).
+ */
+const rowOf = (v: Var, out: readonly number[]): number | undefined => {
+  if (shapeEqual(v.shape, out) || sizeOf(v.shape) === 1) return 0;
+  let lead = 0;
+  while (lead < v.shape.length && v.shape[lead] === 1) lead++;
+  const tail = v.shape.slice(lead);
+  if (tail.length > out.length || !shapeEqual(tail, out.slice(out.length - tail.length))) return undefined;
+  return sizeOf(tail);
+};
+
+/** The row length a node's operands need (0: none), or undefined when it cannot be fused. */
+const rowLengthOf = (n: GraphNode): number | undefined => {
   const arity = UNARY.has(n.primitive) ? 1 : BINARY.has(n.primitive) ? 2 : 0;
   const out = n.output;
-  return arity > 0 && n.inputs.length === arity && isFloat(out.dtype) &&
-    n.inputs.every((v) => v.dtype === out.dtype && (shapeEqual(v.shape, out.shape) || sizeOf(v.shape) === 1));
+  if (arity === 0 || n.inputs.length !== arity || !isFloat(out.dtype)) return undefined;
+  let row = 0;
+  for (const v of n.inputs) {
+    if (v.dtype !== out.dtype) return undefined;
+    const r = rowOf(v, out.shape);
+    if (r === undefined || (r > 0 && row > 0 && r !== row)) return undefined;
+    if (r > 0) row = r;
+  }
+  return row;
 };
+
+/**
+ * Whether a node can be part of a fused kernel: a float elementwise op
+ * whose operands have its shape, one element, or the shape of its trailing
+ * axes (a row, repeated along the leading ones).
+ */
+export const isFusable = (n: GraphNode): boolean => rowLengthOf(n) !== undefined;
 
 interface Group {
   readonly key: string;
   readonly members: GraphNode[];
   open: boolean;
+  /** The length of the rows its members read (0: none yet); one per kernel. */
+  row: number;
 }
 
 /**
@@ -98,25 +129,30 @@ export const fuseElementwise = (g: Graph): Step[] => {
       continue;
     }
     const key = `${n.output.dtype}[${n.output.shape.join(",")}]`;
+    const row = rowLengthOf(n)!;
+    // A group reads rows of one length only.
+    const fits = (G: Group) => G.key === key && (row === 0 || G.row === 0 || G.row === row);
     let target: Group | undefined;
     for (const v of n.inputs) {
       const G = groupOf.get(v.id);
       if (G === undefined || !G.open) continue;
-      if (G.key !== key) close(G);
+      if (!fits(G) || (target !== undefined && target.row > 0 && G.row > 0 && G.row !== target.row)) close(G);
       else if (target === undefined) target = G;
       else if (G !== target) {
         // Two open groups of this shape meet: they become one. Both are still open, so
         // nothing outside has read them, and the merged group runs after all their operands.
         for (const m of G.members) groupOf.set(m.output.id, target);
         target.members.push(...G.members);
+        target.row = Math.max(target.row, G.row);
         G.members.length = 0;
         G.open = false;
       }
     }
     if (target === undefined) {
-      target = { key, members: [], open: true };
+      target = { key, members: [], open: true, row: 0 };
       open.push(target);
     }
+    if (row > 0) target.row = row;
     target.members.push(n);
     groupOf.set(n.output.id, target);
   }
@@ -177,9 +213,22 @@ const fusedStep = (
   const outputs = members.map((n) => n.output).filter((v) =>
     returned.has(v.id) || (readers.get(v.id) ?? []).some((r) => !inside.has(r))
   );
-  const scalarInputs = inputs.map((v) => !shapeEqual(v.shape, shape));
+  const rows = inputs.map((v) => rowOf(v, shape)!);
+  const scalarInputs = inputs.map((v, k) => rows[k] === 0 && !shapeEqual(v.shape, shape));
+  const rowLength = Math.max(0, ...rows);
   const outIdx = outputs.map((v) => index.get(v.id)!);
-  const key = JSON.stringify([scalarInputs, body.map((ins) => (ins.op === "const" ? "c" : ins)), outIdx]);
-  const program: FusedProgram = Object.freeze({ scalarInputs, body, outputs: outIdx, key });
+  const shapeOnly = body.map((ins) => (ins.op === "const" ? "c" : ins));
+  const program: FusedProgram = Object.freeze(
+    rowLength === 0
+      ? { scalarInputs, body, outputs: outIdx, key: JSON.stringify([scalarInputs, shapeOnly, outIdx]) }
+      : {
+        scalarInputs,
+        rowInputs: rows.map((r) => r > 0),
+        rowLength,
+        body,
+        outputs: outIdx,
+        key: JSON.stringify([scalarInputs, rows, shapeOnly, outIdx]),
+      },
+  );
   return { kind: "fused", members, inputs, outputs, program, shape, dtype: dtype as "float32" | "float64" };
 };
