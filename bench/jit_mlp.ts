@@ -12,42 +12,16 @@
  *
  * @module
  */
-import {
-  add,
-  availableBackends,
-  jit,
-  logSoftmax,
-  matmul,
-  mean,
-  mul,
-  neg,
-  oneHot,
-  optim,
-  random,
-  relu,
-  setBackend,
-  sum,
-  type Tensor,
-  tree,
-  valueAndGrad,
-  zeros,
-} from "../mod.ts";
+import { add, availableBackends, jit, optim, setBackend, type Tensor, tree, valueAndGrad } from "../mod.ts";
 import { openblasLibrary } from "../backends/openblas/mod.ts";
 import { CBLAS } from "../backends/openblas/native.ts";
 import { lcgArray, medianOf, printTable, runtime } from "./harness.ts";
+import { BATCH, batchInput, batchLabels, crossEntropy, forward, initParams } from "./mlp_model.ts";
 
-const SIZES = [784, 512, 512, 10], B = 128;
-type Layer = { w: Tensor; b: Tensor };
-const keys = random.split(random.key(0), 6);
-const init = (): Layer[] =>
-  SIZES.slice(1).map((out, i) => ({
-    w: random.normal(keys[i], [SIZES[i], out], { std: Math.sqrt(2 / SIZES[i]) }),
-    b: zeros([out]),
-  }));
-const forward = (ps: Layer[], x: Tensor): Tensor =>
-  ps.reduce((h, { w, b }, i) => (i === ps.length - 1 ? add(matmul(h, w), b) : relu(add(matmul(h, w), b))), x);
-const loss = (ps: Layer[], x: Tensor, y: Tensor) =>
-  neg(mean(sum(mul(logSoftmax(forward(ps, x), -1), oneHot(y, 10)), -1)));
+const B = BATCH;
+type Layer = { readonly w: Tensor; readonly b: Tensor };
+const init = (): Layer[] => [...initParams()];
+const loss = (ps: Layer[], x: Tensor, y: Tensor) => crossEntropy(forward(ps, x), y);
 const tx = optim.adam(1e-3);
 const step = (ps: Layer[], s: optim.OptState, x: Tensor, y: Tensor): [Layer[], optim.OptState, Tensor] => {
   const [l, g] = valueAndGrad(loss)(ps, x, y);
@@ -91,8 +65,7 @@ const directProducts = (): (() => void) | undefined => {
   };
 };
 
-const x = random.normal(keys[4], [B, 784]);
-const y = random.randint(keys[5], [B], 0, 10);
+const x = batchInput, y = batchLabels;
 const rows: string[][] = [];
 const ROUNDS = 15;
 for (const backend of ["openblas", "wasm", "ts"]) {

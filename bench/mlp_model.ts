@@ -49,25 +49,28 @@ export const initParams = (): Params =>
     w: random.normal(keys[i], [SIZES[i], out], { std: Math.sqrt(2 / SIZES[i]) }),
     b: zeros([out]),
   }));
-const x = random.normal(keys[SIZES.length - 1], [BATCH, SIZES[0]]);
-const labels = random.randint(keys[SIZES.length], [BATCH], 0, 10);
+/** The fixed batch: inputs and integer labels. */
+export const batchInput: Tensor = random.normal(keys[SIZES.length - 1], [BATCH, SIZES[0]]);
+/** The fixed batch's labels. */
+export const batchLabels: Tensor = random.randint(keys[SIZES.length], [BATCH], 0, 10);
 
 /** Number of parameters (669,706). */
 export const PARAM_COUNT = SIZES.slice(1).reduce((n, out, i) => n + SIZES[i] * out + out, 0);
 
-const forward = (ps: Params, input: Tensor): Tensor =>
+/** The network: ReLU between the dense layers. */
+export const forward = (ps: Params, input: Tensor): Tensor =>
   ps.reduce((h, { w, b }, i) => {
     const z = add(matmul(h, w), b);
     return i === ps.length - 1 ? z : relu(z);
   }, input);
 
 /** Softmax cross-entropy of integer labels, from logits. */
-const crossEntropy = (logits: Tensor, y: Tensor): Tensor =>
+export const crossEntropy = (logits: Tensor, y: Tensor): Tensor =>
   neg(mean(sum(mul(logSoftmax(logits, -1), oneHot(y, logits.shape[1])), -1)));
 
 /** Loss and gradient on the fixed batch. */
 export const gradStep: (ps: Params) => [Tensor, Params] = valueAndGrad((ps: Params) =>
-  crossEntropy(forward(ps, x), labels)
+  crossEntropy(forward(ps, batchInput), batchLabels)
 ) as (ps: Params) => [Tensor, Params];
 
 const adam = { lr: 1e-3, b1: 0.9, b2: 0.999, eps: 1e-8 };
