@@ -160,7 +160,13 @@ export const fuseElementwise = (g: Graph): Step[] => {
 
   // Which values are read where: a member's value is a group output when read outside it.
   const readers = new Map<number, GraphNode[]>();
-  for (const n of g.nodes) for (const v of n.inputs) readers.set(v.id, [...(readers.get(v.id) ?? []), n]);
+  for (const n of g.nodes) {
+    for (const v of n.inputs) {
+      const list = readers.get(v.id);
+      if (list === undefined) readers.set(v.id, [n]);
+      else list.push(n);
+    }
+  }
   const returned = new Set(g.outputs.map((v) => v.id));
   const scalarConsts = new Map<number, number>();
   for (const c of g.consts) {

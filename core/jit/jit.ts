@@ -116,14 +116,14 @@ interface Signature {
   rebuild(dynamic: readonly unknown[]): unknown[];
 }
 
-const asList = (op: string, name: string, v: number | readonly number[] | undefined, n: number): Set<number> => {
+const asList = (op: string, name: string, v: number | readonly number[] | undefined): Set<number> => {
   const list = v === undefined ? [] : typeof v === "number" ? [v] : v;
   for (const i of list) {
     if (!Number.isInteger(i) || i < 0) {
       throw new TransformError(op, `${name} must list argument positions (integers ≥ 0), got ${i}`);
     }
   }
-  return new Set(list.filter((i) => i < n || n < 0));
+  return new Set(list);
 };
 
 const objectIds = new WeakMap<object, number>();
@@ -226,8 +226,8 @@ const signatureOf = (op: string, args: readonly unknown[], statics: ReadonlySet<
 export function jit<A extends readonly unknown[], R>(f: (...args: A) => R, options: JitOptions = {}): Jitted<A, R> {
   const name = f.name === "" ? "anonymous" : f.name;
   const label = `jit(${name})`;
-  const statics = asList(label, "static", options.static, -1);
-  const donates = asList(label, "donate", options.donate, -1);
+  const statics = asList(label, "static", options.static);
+  const donates = asList(label, "donate", options.donate);
   for (const i of donates) {
     if (statics.has(i)) throw new TransformError(label, `argument ${i} cannot be both static and donated`);
   }

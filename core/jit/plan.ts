@@ -90,7 +90,9 @@ export const planBuffers = (steps: readonly Step[], returned: readonly Var[]): B
     }
     for (const v of frees[i]) {
       const bytes = bytesOf(v);
-      idle.set(bytes, [...(idle.get(bytes) ?? []), slotOf.get(v.id)!]);
+      const list = idle.get(bytes);
+      if (list === undefined) idle.set(bytes, [slotOf.get(v.id)!]);
+      else list.push(slotOf.get(v.id)!);
     }
   });
   const peakBytes = slots.reduce((a, s) => a + s.bytes, 0);

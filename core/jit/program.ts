@@ -138,21 +138,26 @@ export const compileProgram = (g: Graph, steps: readonly Step[], plan: BufferPla
       else backend.release(t.buf);
     };
     // Donated inputs: their storage is this run's to reuse after their last reader.
-    const donatedAt: number[][] = steps.map(() => []);
-    const donated = options.donated === undefined ? [] : inputs.filter((t, i) => {
-      if (options.donated![i] !== true || returned.has(inputIds[i]) || isPermanent(t) || isPinned(t.buf)) return false;
+    const donatedAt = new Map<number, number[]>(); // step → inputs whose storage frees after it
+    const donated: ConcreteTensor[] = [];
+    if (options.donated !== undefined) {
+      const flags = options.donated;
       // The same storage passed again, undonated, stays the caller's.
-      return inputs.every((u, j) => u.buf !== t.buf || options.donated![j] === true);
-    });
-    const donatedFirst = new Set<Buf>();
-    inputs.forEach((t, i) => {
-      if (!donated.includes(t) || donatedFirst.has(t.buf)) return;
-      donatedFirst.add(t.buf);
-      refs.set(t.buf, 1);
-      const at = lastRead.get(inputIds[i])!;
-      if (at < 0) drop(inputIds[i]);
-      else donatedAt[at].push(inputIds[i]);
-    });
+      const kept = new Set<Buf>();
+      inputs.forEach((t, i) => flags[i] !== true && kept.add(t.buf));
+      const seen = new Set<Buf>();
+      inputs.forEach((t, i) => {
+        const id = inputIds[i];
+        if (flags[i] !== true || returned.has(id) || isPermanent(t) || isPinned(t.buf) || kept.has(t.buf)) return;
+        donated.push(t);
+        if (seen.has(t.buf)) return;
+        seen.add(t.buf);
+        refs.set(t.buf, 1);
+        const at = lastRead.get(id)!;
+        if (at < 0) drop(id);
+        else donatedAt.set(at, [...(donatedAt.get(at) ?? []), id]);
+      });
+    }
     const profile = options.profile;
     for (let s = 0; s < execs.length; s++) {
       if (profile === undefined) execs[s](env, refs);
@@ -162,7 +167,8 @@ export const compileProgram = (g: Graph, steps: readonly Step[], plan: BufferPla
         profile[s] = (profile[s] ?? 0) + performance.now() - t0;
       }
       for (const id of frees[s]) drop(id);
-      for (const id of donatedAt[s]) drop(id);
+      const freedInputs = donatedAt.get(s);
+      if (freedInputs !== undefined) { for (const id of freedInputs) drop(id); }
     }
     for (const t of donated) {
       t.disposed = true;
