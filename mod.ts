@@ -81,6 +81,7 @@ export type {
   FusedUnaryOp,
   GemmDims,
   PatchLayout,
+  RandomDraw,
   ReduceOp,
   StridedView,
   UnaryOp,

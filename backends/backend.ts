@@ -47,6 +47,42 @@ export interface Workspace {
   readonly bytes: number;
 }
 
+/**
+ * What `Backend.random` draws from each PRNG key (`core/random` documents
+ * the exact maps from Threefry words to numbers, which every backend must
+ * reproduce bit for bit). `size` is the number of output elements per key.
+ *
+ * - `bits`: the first `size` words of the key's stream, as int32.
+ * - `split`: `size / 2` child keys, as int32 word pairs.
+ * - `foldIn`: one key (`size` 2) folding in `data`, or the key's element of
+ *   the `data` buffer (int32 or float64, a safe integer) when `data` is absent.
+ * - `uniform`, `normal`: floats of `dtype`; `bernoulli`: bool;
+ *   `randint`: int32 in `[lo, hi)`; `permutation`: int32, a permutation of
+ *   `0 … size − 1`; `gumbel`: standard Gumbel noise in float64.
+ */
+export type RandomDraw =
+  | { readonly kind: "bits"; readonly size: number }
+  | { readonly kind: "split"; readonly size: number }
+  | { readonly kind: "foldIn"; readonly size: 2; readonly data?: number }
+  | {
+    readonly kind: "uniform";
+    readonly size: number;
+    readonly dtype: "float32" | "float64";
+    readonly lo: number;
+    readonly hi: number;
+  }
+  | {
+    readonly kind: "normal";
+    readonly size: number;
+    readonly dtype: "float32" | "float64";
+    readonly mean: number;
+    readonly std: number;
+  }
+  | { readonly kind: "bernoulli"; readonly size: number; readonly p: number }
+  | { readonly kind: "randint"; readonly size: number; readonly lo: number; readonly hi: number }
+  | { readonly kind: "permutation"; readonly size: number }
+  | { readonly kind: "gumbel"; readonly size: number };
+
 /** Elementwise unary kernels. Output dtype equals input dtype (`logicalNot`: bool → bool). */
 export type UnaryOp =
   | "neg"
@@ -374,4 +410,12 @@ export interface Backend {
    * values may be kept at higher precision than `dtype`.
    */
   fused(program: FusedProgram, inputs: readonly Buf[], size: number, dtype: DType): Buf[];
+  /**
+   * Draws from `count` PRNG keys at once: `keys` holds them as int32 word
+   * pairs (`[count, 2]`), and the output holds `draw.size` elements per key,
+   * key after key (dtype: see {@link RandomDraw}). `data` holds one number
+   * per key (int32 or float64) for a `foldIn` whose data is a tensor, else
+   * it is null.
+   */
+  random(draw: RandomDraw, keys: Buf, count: number, data: Buf | null): Buf;
 }

@@ -14,6 +14,7 @@ import { argsort, cumsum } from "./cumulative.ts";
 import { concat, copyStrided, gather, pad, scatterAdd } from "./layout.ts";
 import { extractPatches, foldPatches } from "./patches.ts";
 import { release, workspace } from "./pool.ts";
+import { random } from "./random.ts";
 import { reduce } from "./reduce.ts";
 
 /**
@@ -50,6 +51,7 @@ export const tsKernels: HostKernels = {
   extractPatches,
   foldPatches,
   fused,
+  random,
 };
 
 /**

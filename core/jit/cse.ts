@@ -23,12 +23,16 @@ const identity = (o: object): number => {
   return id;
 };
 
-/** A key equal for equal attributes: -0 and 0 differ, NaN equals NaN, arrays compare by element. */
+/** A key equal for equal attributes: -0 and 0 differ, NaN equals NaN, arrays and plain objects compare by element. */
 const paramKey = (x: unknown): string => {
   if (typeof x === "number") return Object.is(x, -0) ? "-0" : String(x);
   if (typeof x === "string") return JSON.stringify(x);
   if (x === null || typeof x !== "object" && typeof x !== "function") return String(x);
   if (Array.isArray(x)) return `[${x.map(paramKey).join(",")}]`;
+  if (Object.getPrototypeOf(x) === Object.prototype) {
+    const o = x as Record<string, unknown>;
+    return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${paramKey(o[k])}`).join(",")}}`;
+  }
   return `#${identity(x as object)}`;
 };
 

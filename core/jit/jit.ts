@@ -100,6 +100,8 @@ interface Entry {
   readonly lowered: Lowered;
   readonly program: Program;
   readonly outTree: TreeDef;
+  /** Which outputs are keys' words, to be handed back as keys. */
+  readonly outKeys: readonly boolean[];
 }
 
 /** What a call's arguments are made of. */
@@ -154,6 +156,7 @@ const signatureOf = (op: string, args: readonly unknown[], statics: ReadonlySet<
   const trees: (TreeDef | undefined)[] = [];
   const slots: number[][] = []; // per argument: index into dynamic of each leaf, or −1 (static leaf)
   const staticLeaves: unknown[][] = [];
+  const keyLeaves = new Set<number>(); // dynamic leaves that are keys' words
   args.forEach((a, i) => {
     if (statics.has(i)) {
       parts.push(`s${staticKey(op, a)}`);
@@ -173,11 +176,8 @@ const signatureOf = (op: string, args: readonly unknown[], statics: ReadonlySet<
       } else if (typeof l === "number") {
         desc.push("n");
       } else if (l instanceof Key) {
-        throw new TransformError(
-          op,
-          `argument ${i} holds a PRNG key (leaf ${j}); keys are not yet tensors that jit can trace: draw the ` +
-            `random tensors outside the jitted function and pass them in`,
-        );
+        desc.push("key"); // traced through its words: new keys draw new numbers in the same program
+        keyLeaves.add(dynamic.length);
       } else {
         desc.push(`s${staticKey(op, l)}`);
         mine.push(-1);
@@ -186,7 +186,7 @@ const signatureOf = (op: string, args: readonly unknown[], statics: ReadonlySet<
       }
       mine.push(dynamic.length);
       fixed.push(undefined);
-      dynamic.push(l);
+      dynamic.push(l instanceof Key ? l.data : l);
       where.push(leaves.length === 1 ? `argument ${i}` : `argument ${i}, leaf ${j}`);
       argOf.push(i);
     });
@@ -198,7 +198,13 @@ const signatureOf = (op: string, args: readonly unknown[], statics: ReadonlySet<
     args.map((a, i) => {
       const def = trees[i];
       if (def === undefined) return a;
-      return unflatten(def, slots[i].map((k, j) => (k < 0 ? staticLeaves[i][j] : values[k])));
+      return unflatten(
+        def,
+        slots[i].map((
+          k,
+          j,
+        ) => (k < 0 ? staticLeaves[i][j] : keyLeaves.has(k) ? Key.fromData(values[k] as Tensor) : values[k])),
+      );
     });
   return { key: parts.join("|"), dynamic, where, argOf, rebuild };
 };
@@ -241,6 +247,7 @@ export function jit<A extends readonly unknown[], R>(f: (...args: A) => R, optio
   const compile = (sig: Signature): Entry | undefined => {
     traceCount++;
     const t0 = performance.now();
+    let outKeys: boolean[] = [];
     const [entry, made] = madeDuring(() => {
       const traced = stage({ label, readHint: hint, closeOverTracers: true }, (t) => {
         const inputs: Var[] = [];
@@ -251,7 +258,12 @@ export function jit<A extends readonly unknown[], R>(f: (...args: A) => R, optio
           return l instanceof Tensor ? tr : markWeak(tr);
         });
         const [, inTree] = flatten(tracers);
-        return { inputs, inTree, out: f(...(sig.rebuild(tracers) as unknown as A)) };
+        const [outLeaves, outDef] = flatten(f(...(sig.rebuild(tracers) as unknown as A)) as never) as [
+          unknown[],
+          TreeDef,
+        ];
+        outKeys = outLeaves.map((l) => l instanceof Key);
+        return { inputs, inTree, out: unflatten(outDef, outLeaves.map((l) => (l instanceof Key ? l.data : l))) };
       });
       if (traced.consts.some((c) => c.value instanceof Tracer)) return undefined;
       const g = eliminateDeadCode(eliminateCommonSubexpressions(foldConstants(traced)));
@@ -269,7 +281,7 @@ export function jit<A extends readonly unknown[], R>(f: (...args: A) => R, optio
         workspace: program.workspace,
         toString: () => text,
       });
-      return { lowered, program, outTree: g.outTree };
+      return { lowered, program, outTree: g.outTree, outKeys };
     });
     // The program keeps the tensors made while compiling that are its constants; the rest are garbage now.
     const kept = new Set<ConcreteTensor>();
@@ -310,7 +322,10 @@ export function jit<A extends readonly unknown[], R>(f: (...args: A) => R, optio
     checkOwners(label, be, inputs);
     const donated = donates.size === 0 ? undefined : sig.argOf.map((i) => donates.has(i));
     const outs = e.program.run(inputs, { donated, donatedBy: `donated to ${label}` });
-    return unflatten(e.outTree, outs) as R;
+    return unflatten(
+      e.outTree,
+      e.outKeys.includes(true) ? outs.map((t, i) => (e.outKeys[i] ? Key.fromData(t) : t)) : outs,
+    ) as R;
   };
 
   const lower = (...args: A): Lowered => {

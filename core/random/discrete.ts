@@ -7,14 +7,16 @@
  *
  * @module
  */
-import { fromTyped } from "../creation.ts";
 import { isFloat } from "../dtype.ts";
 import { DTypeError, ShapeError, ValueError } from "../errors.ts";
-import { checkShape, formatShape, normalizeAxis, type Shape, sizeOf, stridesOf } from "../shape.ts";
+import { add } from "../prims/binary.ts";
+import { cast } from "../prims/misc.ts";
+import { drawRandom } from "../prims/random.ts";
+import { argmax } from "../prims/reduce.ts";
+import { broadcastTo, transpose } from "../prims/shape.ts";
+import { checkShape, formatShape, normalizeAxis, type Shape, sizeOf } from "../shape.ts";
 import type { Tensor } from "../tensor.ts";
-import { bitsU32, openUnit52, WordStream } from "./bits.ts";
 import { checkKey, type Key } from "./key.ts";
-import { log } from "./portable_math.ts";
 
 const INT32_MIN = -(2 ** 31);
 const INT32_LIMIT = 2 ** 31;
@@ -61,12 +63,7 @@ export const randint = (
       `minval must be below maxval, got [${minval}, ${maxval})`,
     );
   }
-  const width = maxval - minval;
-  const n = sizeOf(s);
-  const stream = new WordStream(k);
-  const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) out[i] = minval + stream.below(width);
-  return fromTyped(out, s);
+  return drawRandom(k.data, { kind: "randint", size: sizeOf(s), lo: minval, hi: maxval }, s);
 };
 
 /**
@@ -94,16 +91,7 @@ export const permutation = (key: Key, n: number): Tensor => {
       `n must be an integer in [0, 2^31], got ${String(n)}`,
     );
   }
-  const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) out[i] = i;
-  const stream = new WordStream(k);
-  for (let i = n - 1; i > 0; i--) {
-    const j = stream.below(i + 1);
-    const t = out[i];
-    out[i] = out[j];
-    out[j] = t;
-  }
-  return fromTyped(out, [n]);
+  return drawRandom(k.data, { kind: "permutation", size: n }, [n]);
 };
 
 /** Options of `categorical`. */
@@ -160,44 +148,18 @@ export const categorical = (
   }
   const batch = logits.shape.filter((_, d) => d !== axis);
   const outShape = opts.shape === undefined ? batch : checkShape("categorical", opts.shape);
-  const batchStrides = stridesOf(logits.shape).filter((_, d) => d !== axis);
-  const classStride = stridesOf(logits.shape)[axis];
-  const readAt = broadcastReader(batch, batchStrides, outShape);
-  const values = logits.toTypedArray();
-  const n = sizeOf(outShape);
-  const w = bitsU32(k, 2 * n * classes, "categorical");
-  const out = new Int32Array(n);
-  for (let o = 0; o < n; o++) {
-    const base = readAt(o);
-    let best = -Infinity;
-    let arg = 0;
-    for (let c = 0; c < classes; c++) {
-      const at = 2 * (o * classes + c);
-      const gumbel = -log(-log(openUnit52(w[at], w[at + 1])));
-      const score = values[base + c * classStride] + gumbel;
-      if (score > best) {
-        best = score;
-        arg = c;
-      }
-    }
-    out[o] = arg;
-  }
-  return fromTyped(out, outShape);
+  checkBatch(batch, outShape);
+  // Classes last, in float64 (so scores round as the reference's doubles do), broadcast over the samples.
+  const rest = logits.shape.map((_, d) => d).filter((d) => d !== axis);
+  const last = broadcastTo(cast(transpose(logits, [...rest, axis]), "float64"), [...outShape, classes]);
+  const gumbel = drawRandom(k.data, { kind: "gumbel", size: sizeOf(outShape) * classes }, [...outShape, classes]);
+  return argmax(add(last, gumbel), -1);
 };
 
-/**
- * For each flat index of `outShape`, the offset of the batch row that
- * broadcasts to it (NumPy rules, aligned on the right). Throws a ShapeError
- * when the batch shape does not broadcast to `outShape`.
- */
-const broadcastReader = (
-  batch: Shape,
-  strides: readonly number[],
-  outShape: Shape,
-): (o: number) => number => {
+/** Throws a ShapeError unless the batch shape broadcasts to `outShape` (NumPy rules, aligned on the right). */
+const checkBatch = (batch: Shape, outShape: Shape): void => {
   const lead = outShape.length - batch.length;
-  const ok = lead >= 0 &&
-    batch.every((d, i) => d === 1 || d === outShape[lead + i]);
+  const ok = lead >= 0 && batch.every((d, i) => d === 1 || d === outShape[lead + i]);
   if (!ok) {
     throw new ShapeError(
       "categorical",
@@ -205,16 +167,4 @@ const broadcastReader = (
         `(the logits' shape without the class axis must broadcast to it)`,
     );
   }
-  const inStride = outShape.map((
-    _,
-    d,
-  ) => (d < lead || batch[d - lead] === 1 ? 0 : strides[d - lead]));
-  const outStride = stridesOf(outShape);
-  return (o) => {
-    let off = 0;
-    for (let d = 0; d < outShape.length; d++) {
-      off += Math.floor(o / outStride[d]) % outShape[d] * inStride[d];
-    }
-    return off;
-  };
 };

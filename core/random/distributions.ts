@@ -8,15 +8,12 @@
  * @module
  */
 import { finiteNumber } from "../args.ts";
-import { fromTyped } from "../creation.ts";
 import { checkDType, type FloatDType, isFloat } from "../dtype.ts";
 import { DTypeError, ValueError } from "../errors.ts";
 import { checkShape, type Shape, sizeOf } from "../shape.ts";
 import type { Tensor } from "../tensor.ts";
-import { bitsU32, openUnit52, unit24, unit53 } from "./bits.ts";
-import type { Key } from "./key.ts";
-import { normalQuantile } from "./normal_quantile.ts";
-import { nextDown32, nextDown64 } from "./portable_math.ts";
+import { drawRandom } from "../prims/random.ts";
+import { checkKey, type Key } from "./key.ts";
 
 /** Options of `uniform`. */
 export interface UniformOptions {
@@ -71,6 +68,7 @@ export const uniform = (
   shape: Shape,
   opts: UniformOptions = {},
 ): Tensor => {
+  const k = checkKey("uniform", key);
   const s = checkShape("uniform", shape);
   const dtype = floatDType("uniform", opts.dtype);
   const round = dtype === "float32" ? Math.fround : (x: number) => x;
@@ -89,24 +87,7 @@ export const uniform = (
       `maxval − minval overflows: [${lo}, ${hi})`,
     );
   }
-  const n = sizeOf(s);
-  const below = dtype === "float32" ? nextDown32(hi) : nextDown64(hi);
-  if (dtype === "float32") {
-    const w = bitsU32(key, n, "uniform");
-    const out = new Float32Array(n);
-    for (let i = 0; i < n; i++) {
-      const v = Math.fround(lo + unit24(w[i]) * width);
-      out[i] = v < hi ? v : below;
-    }
-    return fromTyped(out, s);
-  }
-  const w = bitsU32(key, 2 * n, "uniform");
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const v = lo + unit53(w[2 * i], w[2 * i + 1]) * width;
-    out[i] = v < hi ? v : below;
-  }
-  return fromTyped(out, s);
+  return drawRandom(k.data, { kind: "uniform", size: sizeOf(s), dtype, lo, hi }, s);
 };
 
 /**
@@ -134,18 +115,13 @@ export const normal = (
   shape: Shape,
   opts: NormalOptions = {},
 ): Tensor => {
+  const k = checkKey("normal", key);
   const s = checkShape("normal", shape);
   const dtype = floatDType("normal", opts.dtype);
   const mean = finiteNumber("normal", "mean", opts.mean ?? 0);
   const std = finiteNumber("normal", "std", opts.std ?? 1);
   if (std < 0) throw new ValueError("normal", `std must be ≥ 0, got ${std}`);
-  const n = sizeOf(s);
-  const w = bitsU32(key, 2 * n, "normal");
-  const out = dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    out[i] = mean + std * normalQuantile(openUnit52(w[2 * i], w[2 * i + 1]));
-  }
-  return fromTyped(out, s);
+  return drawRandom(k.data, { kind: "normal", size: sizeOf(s), dtype, mean, std }, s);
 };
 
 /**
@@ -164,6 +140,7 @@ export const normal = (
  * ```
  */
 export const bernoulli = (key: Key, p = 0.5, shape: Shape = []): Tensor => {
+  const k = checkKey("bernoulli", key);
   if (typeof p !== "number" || !(p >= 0 && p <= 1)) {
     throw new ValueError(
       "bernoulli",
@@ -171,10 +148,5 @@ export const bernoulli = (key: Key, p = 0.5, shape: Shape = []): Tensor => {
     );
   }
   const s = checkShape("bernoulli", shape);
-  const n = sizeOf(s);
-  const threshold = p * 2 ** 32; // exact: scaling by a power of two
-  const w = bitsU32(key, n, "bernoulli");
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) out[i] = w[i] < threshold ? 1 : 0;
-  return fromTyped(out, s);
+  return drawRandom(k.data, { kind: "bernoulli", size: sizeOf(s), p }, s);
 };

@@ -15,22 +15,33 @@
  *
  * @module
  */
+import { fromTyped } from "../creation.ts";
 import { ValueError } from "../errors.ts";
-import { threefry2x32Into } from "./threefry.ts";
+import { drawRandom } from "../prims/random.ts";
+import { reshape, slice } from "../prims/shape.ts";
+import { ConcreteTensor, markPermanent, Tensor } from "../tensor.ts";
+import { FOLD_IN_TAG, SPLIT_TAG } from "./tags.ts";
 
-/** Counter tag (top bits of the first counter word) for `foldIn`. */
-export const FOLD_IN_TAG = 0x40000000;
-/** Counter tag (top bits of the first counter word) for `split`. */
-export const SPLIT_TAG = 0x80000000;
+export { FOLD_IN_TAG, SPLIT_TAG };
 
 const hex = (w: number): string => `0x${w.toString(16).padStart(8, "0")}`;
 
 const isWord = (w: unknown): w is number => typeof w === "number" && Number.isInteger(w) && w >= 0 && w <= 0xffffffff;
 
+/** The words of a concrete key tensor, as uint32. */
+const wordsOf = (data: ConcreteTensor): readonly [number, number] => {
+  const raw = data.hostData("Key.words");
+  return Object.freeze([raw[0] >>> 0, raw[1] >>> 0] as const);
+};
+
 /**
- * A PRNG key: two uint32 words. Immutable, and a class instance rather than a
- * plain object so that parameter-tree functions treat it as a leaf. Make one
- * with `key(seed)`; `new Key(w0, w1)` rebuilds a key from saved words.
+ * A PRNG key: two uint32 words, held as an int32 tensor of shape `[2]`
+ * (`data`) so that sampling is an op on the backend and `jit` can trace a
+ * key like any argument (inside a jitted function `data` is a traced value,
+ * and a key passed in draws new numbers on every call). Immutable, and a
+ * class instance rather than a plain object so that parameter-tree functions
+ * treat it as a leaf. Make one with `key(seed)`; `new Key(w0, w1)` rebuilds
+ * a key from saved words.
  *
  * @example
  * ```ts
@@ -42,11 +53,12 @@ const isWord = (w: unknown): w is number => typeof w === "number" && Number.isIn
  * assert.equal(String(k), "Key(0x00000000, 0x0000002a)");
  * assert.ok(Object.isFrozen(k));
  * assert.deepEqual(new Key(0, 42).words, k.words);
+ * assert.deepEqual(k.data.shape, [2]);
  * ```
  */
 export class Key {
-  /** The two uint32 words `[w0, w1]` (frozen). */
-  readonly words: readonly [number, number];
+  /** The key's words as an int32 tensor `[2]` (the same 32-bit patterns); a traced value inside `jit`. */
+  readonly data: Tensor;
 
   constructor(w0: number, w1: number) {
     if (!isWord(w0) || !isWord(w1)) {
@@ -55,13 +67,35 @@ export class Key {
         `key words must be integers in [0, 2^32), got ${w0} and ${w1}`,
       );
     }
-    this.words = Object.freeze([w0, w1] as const);
+    this.data = keyTensor(Int32Array.of(w0 | 0, w1 | 0));
     Object.freeze(this);
   }
 
-  /** `Key(0x00000000, 0x0000002a)`. */
+  /**
+   * @internal The key whose words are `data` (int32 `[2]`, concrete or
+   * traced): how `split`, `foldIn` and `jit` make keys.
+   */
+  static fromData(data: Tensor): Key {
+    if (data.dtype !== "int32" || data.shape.length !== 1 || data.shape[0] !== 2) {
+      throw new ValueError("Key", `key data must be int32 [2], got ${data.dtype}[${data.shape.join(",")}]`);
+    }
+    // The constructor validates words; a key from data skips it by building on the prototype.
+    const k = Object.create(Key.prototype) as { data: Tensor };
+    if (data instanceof ConcreteTensor) markPermanent(data); // see keyTensor
+    k.data = data;
+    return Object.freeze(k) as unknown as Key;
+  }
+
+  /** The two uint32 words `[w0, w1]` (frozen); reading them inside `jit` is an error, as for any traced value. */
+  get words(): readonly [number, number] {
+    return wordsOf(this.data.concrete());
+  }
+
+  /** `Key(0x00000000, 0x0000002a)`; `Key(traced)` inside `jit`. */
   toString(): string {
-    return `Key(${hex(this.words[0])}, ${hex(this.words[1])})`;
+    if (!(this.data instanceof ConcreteTensor)) return "Key(traced)";
+    const [w0, w1] = this.words;
+    return `Key(${hex(w0)}, ${hex(w1)})`;
   }
 
   /** How `console.log` shows a key in Deno. */
@@ -75,6 +109,17 @@ export class Key {
   }
 }
 
+/**
+ * A key's tensor: permanent, so that `dispose` and `tidy` never recycle the
+ * storage of a key that lives on in a variable (a key is eight bytes; the
+ * collector frees it).
+ */
+const keyTensor = (words: Int32Array): Tensor => {
+  const t = fromTyped(words, [2]);
+  markPermanent(t);
+  return t;
+};
+
 /** @internal Throws unless `k` is a `Key`; every function taking a key calls it first. */
 export const checkKey = (op: string, k: unknown): Key => {
   if (k instanceof Key) return k;
@@ -86,12 +131,6 @@ export const checkKey = (op: string, k: unknown): Key => {
 
 const describe = (x: unknown): string =>
   x === null ? "null" : typeof x === "object" ? (x.constructor?.name ?? "object") : `${typeof x} ${String(x)}`;
-
-/** Threefry of `k` at one counter, as a new key. */
-const derive = (k: Key, c0: number, c1: number, out: Uint32Array): Key => {
-  threefry2x32Into(k.words[0], k.words[1], c0, c1, out, 0);
-  return new Key(out[0], out[1]);
-};
 
 /**
  * A key from an integer seed. The seed is read as a 64-bit two's-complement
@@ -136,15 +175,20 @@ export const key = (seed: number): Key => {
  */
 export const split = (key: Key, n = 2): Key[] => {
   const k = checkKey("split", key);
-  if (!Number.isSafeInteger(n) || n < 0 || n > 2 ** 32) {
+  if (!Number.isSafeInteger(n) || n < 0 || n > 2 ** 31) {
     throw new ValueError(
       "split",
-      `n must be an integer in [0, 2^32], got ${n}`,
+      `n must be an integer in [0, 2^31], got ${n}`,
     );
   }
-  const out = new Uint32Array(2);
+  const children = drawRandom(k.data, { kind: "split", size: 2 * n }, [n, 2]);
   const keys = new Array<Key>(n);
-  for (let i = 0; i < n; i++) keys[i] = derive(k, SPLIT_TAG, i, out);
+  if (children instanceof ConcreteTensor) {
+    const w = children.hostData("split");
+    for (let i = 0; i < n; i++) keys[i] = Key.fromData(keyTensor(w.slice(2 * i, 2 * i + 2) as Int32Array));
+  } else {
+    for (let i = 0; i < n; i++) keys[i] = Key.fromData(reshape(slice(children, [i]), [2]));
+  }
   return keys;
 };
 
@@ -163,17 +207,25 @@ export const split = (key: Key, n = 2): Key[] => {
  * assert.notDeepEqual(foldIn(k, -1).words, foldIn(k, 2 ** 32 - 1).words);
  * ```
  */
-export const foldIn = (key: Key, data: number): Key => {
+export const foldIn = (key: Key, data: number | Tensor): Key => {
   const k = checkKey("foldIn", key);
+  if (data instanceof Tensor) {
+    if ((data.dtype !== "int32" && data.dtype !== "float64") || data.ndim !== 0) {
+      throw new ValueError(
+        "foldIn",
+        `data must be a safe integer, or an int32 or float64 scalar tensor holding one, got ${data.dtype}` +
+          `[${data.shape.join(",")}]`,
+      );
+    }
+    // One key in a batch of one, so that vmap can batch the key and the data alike.
+    const one = drawRandom(reshape(k.data, [1, 2]), { kind: "foldIn", size: 2 }, [2], reshape(data, [1]));
+    return Key.fromData(reshape(one, [2]));
+  }
   if (typeof data !== "number" || !Number.isSafeInteger(data)) {
     throw new ValueError(
       "foldIn",
       `data must be a safe integer, got ${String(data)}`,
     );
   }
-  // Exact: division by a power of two and floor are exact for safe integers;
-  // `& 0x3fffffff` keeps the 30-bit two's complement of the high part, and
-  // |data| < 2^53 means positives and negatives never meet in 62 bits.
-  const high = Math.floor(data / 2 ** 32) & 0x3fffffff;
-  return derive(k, (FOLD_IN_TAG | high) >>> 0, data >>> 0, new Uint32Array(2));
+  return Key.fromData(drawRandom(k.data, { kind: "foldIn", size: 2, data }, [2]));
 };

@@ -38,6 +38,17 @@
  * - `categorical`: Gumbel-max with `u` as in `normal` for sample `o`, class `c`
  *   at index `o·K + c`.
  *
+ * ## Keys are tensors
+ * A `Key` holds its words as an int32 tensor `[2]` (`key.data`), and each
+ * sampler, `split` and `foldIn` is the `random` primitive
+ * (`core/prims/random.ts`), whose kernel (`Backend.random`) computes the
+ * maps above. So sampling runs on the backend, `jit` traces keys like any
+ * argument (a jitted step given a new key draws new numbers), `foldIn`
+ * takes traced data (an int32 or float64 scalar holding a safe integer),
+ * and `vmap` batches over keys and foldIn data. `categorical` is
+ * `argmax(logits + Gumbel noise)` with the noise drawn by the primitive in
+ * float64.
+ *
  * ## Portability
  * Everything is integer arithmetic, correctly rounded `+ − × ÷ √`, and our own
  * `log` (`portable_math.ts`) in place of `Math.log`, which engines round

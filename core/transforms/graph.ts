@@ -178,7 +178,13 @@ const freezeParams = (params: Params): Params =>
 
 const typeOf = (v: Var): string => `${SHORT_DTYPE[v.dtype]}${formatShape(v.shape)}`;
 
-const formatParam = (x: unknown): string => (Array.isArray(x) ? `[${x.join(",")}]` : String(x));
+const formatParam = (x: unknown): string => {
+  if (Array.isArray(x)) return `[${x.map(formatParam).join(",")}]`;
+  if (x !== null && typeof x === "object" && Object.getPrototypeOf(x) === Object.prototype) {
+    return `{${Object.entries(x).map(([k, v]) => `${k}: ${formatParam(v)}`).join(", ")}}`;
+  }
+  return String(x);
+};
 
 /** @internal One node as a listing shows it: `c: f32[2] = mul a b`. */
 export const formatNode = (n: GraphNode): string => {

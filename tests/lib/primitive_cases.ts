@@ -27,6 +27,7 @@ import {
   expm1,
   extractPatches,
   flip,
+  type FloatDType,
   floor,
   foldPatches,
   gather,
@@ -51,6 +52,7 @@ import {
   type PatchOptions,
   pow,
   prod,
+  random,
   relu,
   reshape,
   round,
@@ -64,6 +66,7 @@ import {
   softplus,
   sqrt,
   square,
+  stack,
   stopGradient,
   sub,
   sum,
@@ -231,6 +234,37 @@ const patchGeometry = fc.tuple(
   const opts: PatchOptions = { kernel: k, strides, dilation: d, padding: [[t, b], [l, r]] };
   return { image: [n, h, w, c], patches: [n, grid[0], grid[1], k[0], k[1], c], opts };
 });
+
+/** One draw from the key `k` (any sampler; foldIn's data comes from the argument `d`). */
+type Draw = (k: random.Key, d: Tensor) => Tensor;
+const draws: fc.Arbitrary<Draw> = fc.oneof(
+  fc.tuple(shapeArb(small)).map(([s]): Draw => (k) => random.bits(k, s)),
+  fc.integer({ min: 1, max: 3 }).map((n): Draw => (k) => stack(random.split(k, n).map((c) => c.data))),
+  fc.integer({ min: -(2 ** 40), max: 2 ** 40 }).map((n): Draw => (k) => random.foldIn(k, n).data),
+  fc.constant<Draw>((k, d) => random.foldIn(k, d).data),
+  fc.tuple(shapeArb(small), fc.constantFrom("float32", "float64") as fc.Arbitrary<FloatDType>).map(
+    ([s, dtype]): Draw => (k) => random.uniform(k, s, { dtype, minval: -2, maxval: 3 }),
+  ),
+  fc.tuple(shapeArb(small)).map(([s]): Draw => (k) => random.normal(k, s, { dtype: "float64", mean: 1, std: 2 })),
+  fc.tuple(shapeArb(small), fc.double({ min: 0, max: 1, noNaN: true })).map(([s, p]): Draw => (k) =>
+    random.bernoulli(k, p, s)
+  ),
+  fc.tuple(shapeArb(small)).map(([s]): Draw => (k) => random.randint(k, s, -5, 7)),
+  fc.integer({ min: 0, max: 6 }).map((n): Draw => (k) => random.permutation(k, n)),
+);
+const randomCases: fc.Arbitrary<Case> = fc.oneof(
+  fc.tuple(draws, fc.integer({ min: -9, max: 9 }), fc.nat(), fc.nat()).map(([draw, x, w0, w1]) => ({
+    f: (x: Tensor, k: Tensor) => draw(random.Key.fromData(k), cast(x, "int32")),
+    args: [tensor(x, { dtype: "float64" }), tensor([w0 | 0, w1 | 0], { dtype: "int32" })],
+    argnums: [0],
+  })),
+  // categorical: argmax over logits plus Gumbel noise (the logits get no derivative either)
+  fc.tuple(shapeArb({ minRank: 1, ...small }), pool(), fc.nat(), fc.nat()).map(([s, d, w0, w1]) => ({
+    f: (x: Tensor, k: Tensor) => random.categorical(random.Key.fromData(k), x),
+    args: [take(d, s), tensor([w0 | 0, w1 | 0], { dtype: "int32" })],
+    argnums: [0],
+  })),
+);
 
 export const table: Record<string, Row> = {
   // ---- unary
@@ -436,6 +470,10 @@ export const table: Record<string, Row> = {
     })),
     reverseOnly: true,
   },
+
+  // ---- random draws: the key words are an argument (per example under vmap); the float argument x
+  // only picks foldIn data (through a cast, so the derivative must be exactly zero)
+  random: { cases: randomCases, nonDifferentiable: true },
 
   // ---- image patches (a random pad value: the padding must carry no derivative)
   extractPatches: {
