@@ -64,7 +64,47 @@ export interface Primitive<P extends Params = Params> {
   ): readonly (Tensor | null)[];
 }
 
+/**
+ * A primitive with several outputs (a loop, a compiled call), each a
+ * tensor. Its rules work on all outputs at once:
+ *
+ * - `impl` runs on concrete inputs with no transform running, and may apply
+ *   other primitives (a loop runs its body);
+ * - `jvp` gives the outputs and their tangents together (`null`: zero),
+ *   as a loop's forward-mode rule is a loop over the body's JVP;
+ * - `vjp` maps the outputs' cotangents (`null`: zero) to one per input;
+ * - `batch` gives the outputs and each one's batch axis.
+ */
+export interface MultiPrimitive<P extends Params = Params> {
+  /** Unique name, shown in graphs and errors. */
+  readonly name: string;
+  /** Tells it apart from a {@link Primitive}. */
+  readonly multipleResults: true;
+  /** Checks the inputs and gives each output's shape and dtype (at least one output). */
+  abstractEval(inputs: readonly Aval[], params: P): Aval[];
+  /** Computes the outputs from concrete inputs. */
+  impl(inputs: readonly ConcreteTensor[], params: P): Tensor[];
+  /** The outputs and their tangents from the inputs and theirs (`null`: zero). */
+  jvp(primals: readonly Tensor[], tangents: readonly (Tensor | null)[], params: P): [Tensor[], (Tensor | null)[]];
+  /** The inputs' cotangents from the outputs' (`null`: zero); `needs[i]` false: input i needs none. */
+  vjp(
+    gs: readonly (Tensor | null)[],
+    primals: readonly Tensor[],
+    outs: readonly Tensor[],
+    params: P,
+    needs: readonly boolean[],
+  ): (Tensor | null)[];
+  /** The batching rule: the outputs, with each one's batch axis (`null`: not batched). */
+  batch(
+    args: readonly Tensor[],
+    dims: readonly (number | null)[],
+    params: P,
+    size: number,
+  ): [Tensor[], (number | null)[]];
+}
+
 const registry = new Map<string, Primitive>();
+const multiRegistry = new Map<string, MultiPrimitive>();
 
 /**
  * Declares a primitive and records it in the registry that the gradient
@@ -79,7 +119,9 @@ const registry = new Map<string, Primitive>();
  * ```
  */
 export const definePrimitive = <P extends Params>(p: Primitive<P>): Primitive<P> => {
-  if (registry.has(p.name)) throw new Error(`definePrimitive: ${p.name} is declared twice`);
+  if (registry.has(p.name) || multiRegistry.has(p.name)) {
+    throw new Error(`definePrimitive: ${p.name} is declared twice`);
+  }
   registry.set(p.name, p as unknown as Primitive);
   return p;
 };
@@ -96,3 +138,35 @@ export const definePrimitive = <P extends Params>(p: Primitive<P>): Primitive<P>
  * ```
  */
 export const allPrimitives = (): readonly Primitive[] => [...registry.values()];
+
+/**
+ * Declares a primitive with several outputs (see {@link MultiPrimitive}).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { allMultiPrimitives } from "./primitive.ts";
+ * import "../mod.ts";
+ * assert.ok(allMultiPrimitives().some((p) => p.name === "scan"));
+ * ```
+ */
+export const defineMultiPrimitive = <P extends Params>(p: MultiPrimitive<P>): MultiPrimitive<P> => {
+  if (registry.has(p.name) || multiRegistry.has(p.name)) {
+    throw new Error(`defineMultiPrimitive: ${p.name} is declared twice`);
+  }
+  multiRegistry.set(p.name, p as unknown as MultiPrimitive);
+  return p;
+};
+
+/**
+ * Every declared primitive with several outputs, in declaration order.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { allMultiPrimitives } from "./primitive.ts";
+ * import "../mod.ts";
+ * assert.ok(allMultiPrimitives().every((p) => p.multipleResults));
+ * ```
+ */
+export const allMultiPrimitives = (): readonly MultiPrimitive[] => [...multiRegistry.values()];

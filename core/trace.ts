@@ -16,7 +16,7 @@
 import { activeBackend } from "./backend_registry.ts";
 import { isFloat } from "./dtype.ts";
 import { NanError, TransformError } from "./errors.ts";
-import type { Params, Primitive } from "./primitive.ts";
+import type { MultiPrimitive, Params, Primitive } from "./primitive.ts";
 import { formatShape, type Shape } from "./shape.ts";
 import { checkOwners } from "./transfer.ts";
 import { type Aval, ConcreteTensor, disposedError, frozenShape, pinStorage, Tensor } from "./tensor.ts";
@@ -43,6 +43,9 @@ export abstract class Trace {
 
   /** Applies `prim` to `args`, at least one of which is a tracer of this trace. */
   abstract processPrimitive(prim: Primitive, args: readonly Tensor[], params: Params): Tensor;
+
+  /** Applies a primitive with several outputs, as {@link processPrimitive} does one with one. */
+  abstract processMulti(prim: MultiPrimitive, args: readonly Tensor[], params: Params): Tensor[];
 }
 
 /** A tensor followed by a trace. */
@@ -120,20 +123,42 @@ export const stagingTrace = (): Trace | null => dynamic;
  * the innermost staging trace, or, with neither, by running its kernel.
  */
 export const bind = (prim: Primitive, args: readonly Tensor[], params: Params): Tensor => {
+  const top = topTrace(prim.name, args);
+  if (top === null) return evaluate(prim, args as readonly ConcreteTensor[], params);
+  return top.processPrimitive(prim, args, params);
+};
+
+/**
+ * Applies a primitive with several outputs, as {@link bind} applies one
+ * with one: to the highest-level trace among the arguments and the
+ * innermost staging trace, or by running its `impl`.
+ */
+export const bindMulti = (prim: MultiPrimitive, args: readonly Tensor[], params: Params): Tensor[] => {
+  const top = topTrace(prim.name, args);
+  if (top !== null) return top.processMulti(prim, args, params);
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as ConcreteTensor;
+    if (a.disposed) throw disposedError(prim.name, `operand ${i}`, a.disposedBy);
+  }
+  checkOwners(prim.name, activeBackend(), args as readonly ConcreteTensor[]);
+  return prim.impl(args as readonly ConcreteTensor[], params);
+};
+
+/** The trace an op on `args` goes to (null: evaluate it), checked to be still running. */
+const topTrace = (op: string, args: readonly Tensor[]): Trace | null => {
   let top: Trace | null = dynamic;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a instanceof Tracer && (top === null || a.trace.level > top.level)) top = a.trace;
   }
-  if (top === null) return evaluate(prim, args as readonly ConcreteTensor[], params);
-  if (!top.active) {
+  if (top !== null && !top.active) {
     throw new TransformError(
-      prim.name,
+      op,
       `a tracer of a ${top.kind} transform (level ${top.level}) was used after that transform returned; ` +
         `a value computed inside a transform escaped it (through a closure or outer variable)`,
     );
   }
-  return top.processPrimitive(prim, args, params);
+  return top;
 };
 
 const evaluate = (prim: Primitive, args: readonly ConcreteTensor[], params: Params): Tensor => {

@@ -7,11 +7,15 @@ import { assert, describe, fc } from "./lib/test.ts";
 import { forEachBackend } from "./lib/backends.ts";
 import {
   add,
+  cast,
   cumsum,
   grad,
+  hessian,
   jit,
+  jvp,
   matmul,
   mul,
+  onesLike,
   reshape,
   scalar,
   scan,
@@ -150,6 +154,96 @@ forEachBackend((backend, it) => {
       assert.equal(calls, 1);
       const batched = vmap((x: Tensor) => scan(body, scalar(0), x)[0])(tensor([[1, 2], [3, 4], [5, 6]]));
       assert.deepEqual(batched.toArray(), [3, 7, 11]);
+    });
+
+    it("is one primitive: under jit the body is one node whatever the length, compiled once", () => {
+      const w = tensor([[0.5, -0.2], [0.1, 0.3]], f64), u = tensor([[0.2, 0.1]], f64);
+      const loop = (h0: Tensor, xs: Tensor) => scan(cell(w, u), h0, xs);
+      const h0 = tensor([[0.1, -0.1]], f64);
+      for (const n of [3, 40]) {
+        const xs = reshape(tensor(Array.from({ length: n }, (_, i) => Math.sin(i)), f64), [n, 1, 1]);
+        const lowered = jit(loop).lower(h0, xs);
+        assert.deepEqual(lowered.graph.nodes.map((node) => node.primitive), ["scan"]);
+        assert.match(String(lowered), new RegExp(`= scan\\[body=\\{\\d+ nodes\\}, length=${n}, reverse=false\\]`));
+        const [h, y] = jit(loop)(h0, xs);
+        const [hw, yw] = unrolled(w, u, h0, xs);
+        assertAllclose(h, hw, exact);
+        assertAllclose(y, yw, exact);
+      }
+    });
+
+    it("grad and jvp through jit, closed-over weights, an int counter in the carry, and hessian", () => {
+      const xs = tensor([[[0.3, -0.1]], [[0.2, 0.5]], [[-0.4, 0.1]]], f64);
+      const h0 = tensor([[0.1, 0.2, -0.3]], f64);
+      const w = tensor([[0.2, -0.1, 0.3], [0.1, 0.2, -0.2], [0.0, 0.3, 0.1]], f64);
+      const u = tensor([[0.5, -0.3, 0.2], [0.1, 0.4, -0.1]], f64);
+      const loss = (w: Tensor) => {
+        // The counter rides in the carry as int32; the gradient flows through the float part only.
+        const [[h, k], y] = scan(
+          ([h, k]: [Tensor, Tensor], x: Tensor) => {
+            const [h2, yy] = cell(w, u)(h, x);
+            return [[h2, add(k, 1)], mul(yy, cast(k, "float64"))] as [[Tensor, Tensor], Tensor];
+          },
+          [h0, scalar(0, "int32")],
+          xs,
+        );
+        assert.equal(k.dtype, "int32");
+        return add(sum(h), sum(y));
+      };
+      const loopLoss = (w: Tensor) => {
+        let h = h0, total = scalar(0, "float64");
+        for (let i = 0; i < 3; i++) {
+          const [h2, yy] = cell(w, u)(h, row(xs, i));
+          total = add(total, mul(yy, i));
+          h = h2;
+        }
+        return add(sum(h), total);
+      };
+      const want = grad(loopLoss)(w);
+      assertAllclose(grad(loss)(w), want, { rtol: 1e-12, atol: 1e-14 });
+      assertAllclose(jit(grad(loss))(w), want, { rtol: 1e-12, atol: 1e-14 });
+      assertAllclose(grad(jit(loss))(w), want, { rtol: 1e-12, atol: 1e-14 });
+      const v = onesLike(w);
+      assertAllclose(jvp(loss, [w], [v])[1], jvp(loopLoss, [w], [v])[1], { rtol: 1e-12, atol: 1e-14 });
+      assertAllclose(hessian(loss)(w), hessian(loopLoss)(w), { rtol: 1e-10, atol: 1e-12 });
+    });
+
+    it("vmap batches consts, carry and xs at any axis, and per-example gradients through a scan", () => {
+      const ws = tensor([[[0.2, -0.1], [0.3, 0.1]], [[-0.2, 0.4], [0.1, 0.0]]], f64); // two weight matrices
+      const xs = tensor([[[[0.3], [0.1]]], [[[-0.2], [0.4]]], [[[0.5], [-0.3]]]], f64); // [3 steps, 1, 2, 1]
+      const run = (w: Tensor, xs: Tensor) =>
+        scan(
+          (h: Tensor, x: Tensor): [Tensor, Tensor] => {
+            const h2 = tanh(add(matmul(h, w), reshape(x, [1, 2])));
+            return [h2, sum(h2)];
+          },
+          zeros([1, 2], f64),
+          xs,
+        );
+      // weights batched at 0, xs shared
+      const [hb, yb] = vmap(run, { inAxes: [0, null] })(ws, xs);
+      [0, 1].forEach((b) => {
+        const [h, y] = run(reshape(slice(ws, [b]), [2, 2]), xs);
+        assertAllclose(reshape(slice(hb, [b]), [1, 2]), h, exact);
+        assertAllclose(reshape(slice(yb, [b]), [3]), y, exact);
+      });
+      // xs batched along their axis 2 (not the scan axis)
+      const xs2 = tensor([[[[0.3], [0.1]], [[0.2], [0.2]]], [[[-0.2], [0.4]], [[0.0], [0.1]]], [[[0.5], [-0.3]], [[
+        0.1,
+      ], [0.1]]]], f64); // [3, 2 examples, 2, 1]
+      const w0 = reshape(slice(ws, [0]), [2, 2]);
+      const per = vmap((x: Tensor) => run(w0, reshape(x, [3, 1, 2, 1]))[1], { inAxes: 1 })(xs2);
+      [0, 1].forEach((b) => {
+        const x = reshape(slice(xs2, [null, b]), [3, 1, 2, 1]);
+        assertAllclose(reshape(slice(per, [b]), [3]), run(w0, x)[1], exact);
+      });
+      // per-example gradients with respect to the shared weights
+      const lossOf = (w: Tensor, x: Tensor) => sum(run(w, reshape(x, [3, 1, 2, 1]))[1]);
+      const g = vmap(grad(lossOf), { inAxes: [null, 1] })(w0, xs2);
+      [0, 1].forEach((b) => {
+        const x = slice(xs2, [null, b]);
+        assertAllclose(reshape(slice(g, [b]), [2, 2]), grad(lossOf)(w0, x), { rtol: 1e-12, atol: 1e-14 });
+      });
     });
 
     it("errors: a carry that changes shape, leaves of different lengths, a wrong length, no length", () => {

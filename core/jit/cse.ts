@@ -78,7 +78,7 @@ export const eliminateCommonSubexpressions = (g: Graph): Graph => {
     const key = `${n.primitive}(${inputs.map((v) => v.id).join(",")}){${
       Object.keys(n.params).sort().map((k) => `${k}:${paramKey(n.params[k])}`).join(";")
     }}`;
-    const same = seen.get(key);
+    const same = n.outputs === undefined ? seen.get(key) : undefined; // several outputs: never merged
     if (same !== undefined) {
       rename.set(n.output.id, same);
       continue;

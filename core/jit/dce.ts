@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { type Graph, type GraphNode, makeGraph } from "../transforms/graph.ts";
+import { type Graph, type GraphNode, makeGraph, outputsOf } from "../transforms/graph.ts";
 
 /**
  * `g` without the nodes and constants its outputs do not depend on; the
@@ -27,7 +27,7 @@ export const eliminateDeadCode = (g: Graph): Graph => {
   const kept: GraphNode[] = [];
   for (let i = g.nodes.length - 1; i >= 0; i--) {
     const n = g.nodes[i];
-    if (!live.has(n.output.id)) continue;
+    if (!outputsOf(n).some((v) => live.has(v.id))) continue;
     kept.push(n);
     for (const v of n.inputs) live.add(v.id);
   }

@@ -41,7 +41,11 @@ export const foldConstants = (g: Graph, made?: (t: Tensor) => void): Graph => {
   for (const n of g.nodes) {
     const values = n.inputs.map((v) => known.get(v.id));
     const largest = Math.max(SMALL, ...n.inputs.map((v) => sizeOf(v.shape)));
-    if (n.inputs.length === 0 || values.some((x) => x === undefined) || sizeOf(n.output.shape) > largest) {
+    // A primitive with several outputs (a loop) is left to run: its cost is not its outputs' size.
+    if (
+      n.outputs !== undefined || n.inputs.length === 0 || values.some((x) => x === undefined) ||
+      sizeOf(n.output.shape) > largest
+    ) {
       nodes.push(n);
       continue;
     }

@@ -39,12 +39,10 @@ import { debugNansOn, stagingTrace, Tracer } from "../trace.ts";
 import { checkOwners } from "../transfer.ts";
 import { type Graph, GraphTracer, stage, type Var } from "../transforms/graph.ts";
 import { flatten, type TreeDef, unflatten } from "../tree/mod.ts";
-import { eliminateCommonSubexpressions } from "./cse.ts";
-import { eliminateDeadCode } from "./dce.ts";
-import { foldConstants } from "./fold.ts";
-import { fuseElementwise, type Step } from "./fusion.ts";
-import { type BufferPlan, planBuffers } from "./plan.ts";
-import { compileProgram, type Program } from "./program.ts";
+import { compileGraph } from "./compile.ts";
+import type { Step } from "./fusion.ts";
+import type { BufferPlan } from "./plan.ts";
+import type { Program } from "./program.ts";
 import { formatProgram } from "./format.ts";
 
 /** Options of {@link jit}. */
@@ -266,10 +264,7 @@ export function jit<A extends readonly unknown[], R>(f: (...args: A) => R, optio
         return { inputs, inTree, out: unflatten(outDef, outLeaves.map((l) => (l instanceof Key ? l.data : l))) };
       });
       if (traced.consts.some((c) => c.value instanceof Tracer)) return undefined;
-      const g = eliminateDeadCode(eliminateCommonSubexpressions(foldConstants(traced)));
-      const steps = fuseElementwise(g);
-      const plan = planBuffers(steps, g.outputs);
-      const program = compileProgram(g, steps, plan, activeBackend());
+      const { graph: g, steps, plan, program } = compileGraph(traced, activeBackend());
       const compileMs = performance.now() - t0;
       const text = formatProgram(g, steps, plan);
       const lowered: Lowered = Object.freeze({

@@ -12,7 +12,7 @@
  * @module
  */
 import type { DType } from "../dtype.ts";
-import type { Var } from "../transforms/graph.ts";
+import { outputsOf, type Var } from "../transforms/graph.ts";
 import type { Step } from "./fusion.ts";
 
 /** Where one intermediate value lives. */
@@ -37,7 +37,7 @@ export interface BufferPlan {
 
 /** The values a step reads and the values it makes. */
 export const stepReads = (s: Step): readonly Var[] => (s.kind === "node" ? s.node.inputs : s.inputs);
-export const stepWrites = (s: Step): readonly Var[] => (s.kind === "node" ? [s.node.output] : s.outputs);
+export const stepWrites = (s: Step): readonly Var[] => (s.kind === "node" ? outputsOf(s.node) : s.outputs);
 
 const BYTES: Readonly<Record<DType, number>> = { float32: 4, float64: 8, int32: 4, bool: 1 };
 const bytesOf = (v: Var) => v.shape.reduce((a, b) => a * b, 1) * BYTES[v.dtype];

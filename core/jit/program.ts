@@ -14,10 +14,11 @@
  */
 import type { Backend, Buf, Workspace } from "../../backends/backend.ts";
 import type { Params, Primitive } from "../primitive.ts";
+import { bindMulti } from "../trace.ts";
 import { type Aval, ConcreteTensor, frozenShape, isPermanent, isPinned, pinStorage } from "../tensor.ts";
-import { type Graph, primitiveTable } from "../transforms/graph.ts";
+import { type Graph, multiPrimitiveTable, primitiveTable } from "../transforms/graph.ts";
 import type { Step } from "./fusion.ts";
-import { type BufferPlan, stepReads } from "./plan.ts";
+import { type BufferPlan, stepReads, stepWrites } from "./plan.ts";
 
 type Exec = (env: (ConcreteTensor | undefined)[], refs: Map<Buf, number>) => void;
 
@@ -78,7 +79,22 @@ const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
  */
 export const compileProgram = (g: Graph, steps: readonly Step[], plan: BufferPlan, backend: Backend): Program => {
   const prims = primitiveTable();
+  const multis = multiPrimitiveTable();
   const execs = steps.map((s): Exec => {
+    if (s.kind === "node" && s.node.outputs !== undefined) {
+      // A primitive with several outputs (a loop) runs as a call. Its outputs are wrapped anew (one may be an
+      // input passed through, or a shared constant) over storage this run does not own, so it is never recycled.
+      const n = s.node, prim = multis.get(n.primitive)!, outs = s.node.outputs.map((v) => v.id);
+      const ins = n.inputs.map((v) => v.id), params: Params = n.params;
+      return (env) => {
+        const results = bindMulti(prim, ins.map((id) => env[id]!), params);
+        results.forEach((t, i) => {
+          const c = t.concrete();
+          pinStorage(c.buf);
+          env[outs[i]] = new ConcreteTensor(c.shape, c.dtype, c.buf, c.backend);
+        });
+      };
+    }
     if (s.kind === "node") {
       const n = s.node;
       const prim: Primitive = prims.get(n.primitive)!;
@@ -114,7 +130,7 @@ export const compileProgram = (g: Graph, steps: readonly Step[], plan: BufferPla
     -1,
     ...inputIds,
     ...g.consts.map((c) => c.v.id),
-    ...steps.flatMap((s) => (s.kind === "node" ? [s.node.output.id] : s.outputs.map((v) => v.id))),
+    ...steps.flatMap((s) => stepWrites(s).map((v) => v.id)),
   );
 
   const workspace = backend.workspace();

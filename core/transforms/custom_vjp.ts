@@ -13,7 +13,7 @@
  * @module
  */
 import { TransformError } from "../errors.ts";
-import { definePrimitive, type Params, type Primitive } from "../primitive.ts";
+import { definePrimitive, type MultiPrimitive, type Params, type Primitive } from "../primitive.ts";
 import { broadcastTo, reshape, transpose } from "../prims/shape.ts";
 import { formatShape, shapeEqual } from "../shape.ts";
 import { type Aval, ConcreteTensor, pinStorage, Tensor } from "../tensor.ts";
@@ -188,6 +188,9 @@ class ShapeTrace extends Trace {
   override readonly stages = true;
   processPrimitive(prim: Primitive, args: readonly Tensor[], params: Params): Tensor {
     return new ShapeTracer(this, prim.abstractEval(args, params));
+  }
+  processMulti(prim: MultiPrimitive, args: readonly Tensor[], params: Params): Tensor[] {
+    return prim.abstractEval(args, params).map((a) => new ShapeTracer(this, a));
   }
 }
 

@@ -8,10 +8,10 @@
  */
 import { SHORT_DTYPE } from "../dtype.ts";
 import { TransformError } from "../errors.ts";
-import { allPrimitives, type Params, type Primitive } from "../primitive.ts";
+import { allMultiPrimitives, allPrimitives, type MultiPrimitive, type Params, type Primitive } from "../primitive.ts";
 import { formatShape } from "../shape.ts";
 import { type Aval, ConcreteTensor, frozenShape, Tensor } from "../tensor.ts";
-import { bind, Trace, Tracer, withTrace } from "../trace.ts";
+import { bind, bindMulti, Trace, Tracer, withTrace } from "../trace.ts";
 import { flatten, type TreeDef, unflatten } from "../tree/mod.ts";
 
 /** A value in a graph: an input, a constant, or the output of a node. */
@@ -34,9 +34,25 @@ export interface GraphNode {
   readonly inputs: readonly Var[];
   /** Its attributes (axes, permutation, transposes, …). */
   readonly params: Params;
-  /** The value it produces. */
+  /** The value it produces (the first, for a primitive with several outputs). */
   readonly output: Var;
+  /** Every value it produces, for a primitive with several outputs (`scan`); absent otherwise. */
+  readonly outputs?: readonly Var[];
 }
+
+/**
+ * @internal The values a node produces: its `outputs`, or its one `output`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { exp, tensor, trace } from "../../mod.ts";
+ * import { outputsOf } from "./graph.ts";
+ * const g = trace((x) => exp(x), tensor([1]));
+ * assert.deepEqual(outputsOf(g.nodes[0]), [g.nodes[0].output]);
+ * ```
+ */
+export const outputsOf = (n: GraphNode): readonly Var[] => n.outputs ?? [n.output];
 
 /** A captured constant (a tensor created or closed over by the function). */
 export interface GraphConst {
@@ -168,6 +184,21 @@ export class GraphTrace extends Trace {
     );
     return new GraphTracer(this, output);
   }
+
+  processMulti(prim: MultiPrimitive, args: readonly Tensor[], params: Params): Tensor[] {
+    const inputs = args.map((a) => this.varOf(a));
+    const outputs = Object.freeze(prim.abstractEval(args, params).map((a) => this.newVar(a)));
+    this.nodes.push(
+      Object.freeze({
+        primitive: prim.name,
+        inputs: Object.freeze(inputs),
+        params: freezeParams(params),
+        output: outputs[0],
+        outputs,
+      }),
+    );
+    return outputs.map((v) => new GraphTracer(this, v));
+  }
 }
 
 /** A frozen copy of a node's attributes (arrays inside frozen too), so the graph is immutable. */
@@ -190,7 +221,8 @@ const formatParam = (x: unknown): string => {
 export const formatNode = (n: GraphNode): string => {
   const ps = Object.entries(n.params).map(([k, v]) => `${k}=${formatParam(v)}`);
   const head = ps.length ? `${n.primitive}[${ps.join(", ")}]` : n.primitive;
-  return `${n.output.name}: ${typeOf(n.output)} = ${head} ${n.inputs.map((v) => v.name).join(" ")}`;
+  const outs = outputsOf(n).map((v) => `${v.name}: ${typeOf(v)}`).join(", ");
+  return `${outs} = ${head} ${n.inputs.map((v) => v.name).join(" ")}`;
 };
 
 /** @internal A variable with its type: `a: f32[2,3]`. */
@@ -307,13 +339,26 @@ export const evalGraph = (g: Graph, ...args: readonly unknown[]): unknown => {
   });
   for (const c of g.consts) env.set(c.v.id, c.value);
   const byName = primitiveTable();
+  const multis = multiPrimitiveTable();
   for (const n of g.nodes) {
+    const args = n.inputs.map((v) => env.get(v.id)!);
+    if (n.outputs !== undefined) {
+      const prim = multis.get(n.primitive);
+      if (prim === undefined) throw new TransformError("evalGraph", `unknown primitive ${n.primitive}`);
+      const outs = bindMulti(prim, args, n.params);
+      n.outputs.forEach((v, i) => env.set(v.id, outs[i]));
+      continue;
+    }
     const prim = byName.get(n.primitive);
     if (prim === undefined) throw new TransformError("evalGraph", `unknown primitive ${n.primitive}`);
-    env.set(n.output.id, bind(prim, n.inputs.map((v) => env.get(v.id)!), n.params));
+    env.set(n.output.id, bind(prim, args, n.params));
   }
   return unflatten(g.outTree, g.outputs.map((v) => env.get(v.id)!));
 };
 
 /** @internal Every primitive by name. */
 export const primitiveTable = (): Map<string, Primitive> => new Map(allPrimitives().map((p) => [p.name, p]));
+
+/** @internal Every primitive with several outputs by name. */
+export const multiPrimitiveTable = (): Map<string, MultiPrimitive> =>
+  new Map(allMultiPrimitives().map((p) => [p.name, p]));

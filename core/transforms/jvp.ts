@@ -7,10 +7,10 @@
  */
 import { isFloat } from "../dtype.ts";
 import { TransformError } from "../errors.ts";
-import type { Params, Primitive } from "../primitive.ts";
+import type { MultiPrimitive, Params, Primitive } from "../primitive.ts";
 import { formatShape, shapeEqual } from "../shape.ts";
 import { Tensor } from "../tensor.ts";
-import { bind, inContext, PrimalTracer, Trace, withTrace } from "../trace.ts";
+import { bind, bindMulti, inContext, PrimalTracer, Trace, withTrace } from "../trace.ts";
 import { flatten, unflatten } from "../tree/mod.ts";
 import { zerosFor } from "../prims/zeros.ts";
 import { type Argnums, selectArgs } from "./args.ts";
@@ -29,6 +29,21 @@ export class JvpTrace extends Trace {
   readonly kind = "jvp";
 
   processPrimitive(prim: Primitive, args: readonly Tensor[], params: Params): Tensor {
+    const [primals, tangents] = this.unpack(args);
+    const out = bind(prim, primals, params);
+    const t = prim.jvp(primals, tangents, out, params);
+    return t === null ? out : this.wrap(prim.name, out, t);
+  }
+
+  processMulti(prim: MultiPrimitive, args: readonly Tensor[], params: Params): Tensor[] {
+    const [primals, tangents] = this.unpack(args);
+    if (tangents.every((t) => t === null)) return bindMulti(prim, primals, params);
+    const [outs, ts] = prim.jvp(primals, tangents, params);
+    return outs.map((o, i) => (ts[i] === null ? o : this.wrap(prim.name, o, ts[i]!)));
+  }
+
+  /** The values and tangents (`null`: zero) of `args`. */
+  private unpack(args: readonly Tensor[]): [Tensor[], (Tensor | null)[]] {
     const n = args.length;
     const primals = new Array<Tensor>(n);
     const tangents = new Array<Tensor | null>(n);
@@ -42,12 +57,14 @@ export class JvpTrace extends Trace {
         tangents[i] = null;
       }
     }
-    const out = bind(prim, primals, params);
-    const t = prim.jvp(primals, tangents, out, params);
-    if (t === null) return out;
+    return [primals, tangents];
+  }
+
+  /** `out` with the tangent `t`, which must match it in shape and dtype. */
+  private wrap(name: string, out: Tensor, t: Tensor): JvpTracer {
     if (!shapeEqual(t.shape, out.shape) || t.dtype !== out.dtype) {
       throw new TransformError(
-        prim.name,
+        name,
         `internal: JVP rule gave a tangent ${t.dtype}${formatShape(t.shape)} for an output ${out.dtype}${
           formatShape(out.shape)
         }`,

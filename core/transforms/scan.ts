@@ -5,30 +5,20 @@
  * new leading axis (`ys[i]` is the output for `xs[i]`, also when
  * `reverse` runs the loop from the end).
  *
- * How it runs, in this first form:
- *
- * - On concrete values (no transform running), the body is compiled once
- *   with `jit` and that program runs at every step: `f` is traced once, not
- *   once per step.
- * - Under a transform (`grad`, `jvp`, `vmap`) or while a function is staged
- *   (`jit`, `trace`), the loop runs `f` at every step under that transform,
- *   so its derivatives and batching are those of the unrolled loop (exact,
- *   but a jitted function that calls `scan` holds one copy of the body per
- *   step; a scan primitive whose body compiles once under `jit`, with a
- *   reversed scan as its backward pass, is still to come).
+ * `f` is traced once, on one step's shapes, into the body of the `scan`
+ * primitive (`scan_primitive.ts`): eagerly the body is compiled once and
+ * runs at every step; under `jit` the loop is one node whose body is
+ * compiled once, whatever the length; `grad` runs a reversed scan, `jvp` a
+ * scan of the body's JVP, `vmap` a scan of the batched body. So `f` must
+ * not read values (it sees each step symbolically) — branch with `where`.
  *
  * @module
  */
 import { ShapeError, TransformError, ValueError } from "../errors.ts";
-import { stack } from "../ops/shaping.ts";
-import { reshape, slice } from "../prims/shape.ts";
-import { zeros } from "../creation.ts";
 import { formatShape, shapeEqual } from "../shape.ts";
 import { Tensor } from "../tensor.ts";
-import { stagingTrace, Tracer } from "../trace.ts";
 import { flatten, type TreeDef, unflatten } from "../tree/mod.ts";
-import { jit } from "../jit/jit.ts";
-import { trace } from "./graph.ts";
+import { bindScan, makeBody } from "./scan_primitive.ts";
 
 /** Options of {@link scan}. */
 export interface ScanOptions {
@@ -96,18 +86,7 @@ export function scan<C, X, Y>(
     throw new ValueError("scan", "without xs (or with xs holding no tensors) the length option is required");
   } else n = sizes[0];
 
-  const xAt = (i: number): X =>
-    (xs === null
-      ? undefined
-      : unflatten(xDef!, xLeaves.map((x) => reshape(slice(x, [{ start: i, stop: i + 1 }]), x.shape.slice(1))))) as X;
-
-  // Concrete values: the body compiled once; otherwise f itself under the running transform.
-  const traced = stagingTrace() !== null || [...initLeaves, ...xLeaves].some((l) => l instanceof Tracer);
-  const body = traced ? f : jit(function scanBody(c: C, x: X) {
-    return f(c, x) as readonly [C, Y];
-  });
-
-  const checkCarry = (carry: unknown, step: number): void => {
+  const checkCarry = (carry: unknown): void => {
     const [leaves, def] = flatten(carry as never) as [unknown[], TreeDef];
     const ok = def.equals(carryDef) &&
       leaves.every((l, j) =>
@@ -117,40 +96,35 @@ export function scan<C, X, Y>(
       throw new TransformError(
         "scan",
         `the carry must keep its structure, shapes and dtypes: the initial carry is ${carryDef} of ` +
-          `${describeLeaves(initLeaves)}, but step ${step} returned ${def} of ${describeLeaves(leaves)}`,
+          `${describeLeaves(initLeaves)}, but the body returned ${def} of ${describeLeaves(leaves)}`,
       );
     }
   };
 
-  if (n === 0) {
-    // No step runs: ys are empty, shaped as f would make them (found by tracing f once).
-    const g = xs === null ? trace((c: never) => f(c, undefined as X)[1] as never, init) : trace(
-      (c: never, x: never) => f(c, x)[1] as never,
-      init,
-      unflatten(xDef!, xLeaves.map((x) => zeros(x.shape.slice(1), { dtype: x.dtype }))),
-    );
-    const ys = g.outputs.map((v) => zeros([0, ...v.shape], { dtype: v.dtype }));
-    return [init, unflatten(g.outTree, ys) as Y];
-  }
-
-  let carry = init;
-  const ysPerStep: Tensor[][] = new Array(n);
+  // The body, traced once on one step's shapes: consts it closes over from running transforms become inputs.
+  const avals = [...initLeaves, ...xLeaves.map((x) => ({ shape: x.shape.slice(1), dtype: x.dtype }))];
   let yDef: TreeDef | undefined;
-  for (let k = 0; k < n; k++) {
-    const i = options.reverse === true ? n - 1 - k : k;
-    const out = body(carry, xAt(i));
-    if (!Array.isArray(out) || out.length !== 2) {
-      throw new TransformError("scan", "f must return [carry, y]");
-    }
-    checkCarry(out[0], i);
-    carry = out[0] as C;
-    const [yl, def] = tensorLeaves("y", out[1]);
-    if (yDef !== undefined && !def.equals(yDef)) {
-      throw new TransformError("scan", `y must keep its structure: ${yDef} at the first step, ${def} at step ${i}`);
-    }
-    yDef = def;
-    ysPerStep[i] = yl;
-  }
-  const ys = ysPerStep[0].map((_, j) => stack(ysPerStep.map((step) => step[j]), 0));
-  return [carry, unflatten(yDef!, ys) as Y];
+  const { body, captured } = makeBody(
+    "scan",
+    (ins) => {
+      const carry = unflatten(carryDef, ins.slice(0, initLeaves.length)) as C;
+      const x = (xs === null ? undefined : unflatten(xDef!, ins.slice(initLeaves.length))) as X;
+      const out = f(carry, x);
+      if (!Array.isArray(out) || out.length !== 2) throw new TransformError("scan", "f must return [carry, y]");
+      checkCarry(out[0]);
+      const [yl, def] = tensorLeaves("y", out[1]);
+      yDef = def;
+      return [...flatten(out[0] as never)[0] as Tensor[], ...yl];
+    },
+    avals,
+    0,
+    initLeaves.length,
+  );
+  const outs = body.graph.outputs.length === 0
+    ? [] // nothing to loop for: no carry and no ys
+    : bindScan(body, captured, initLeaves, xLeaves, n, options.reverse === true);
+  return [
+    unflatten(carryDef, outs.slice(0, initLeaves.length)) as C,
+    unflatten(yDef!, outs.slice(initLeaves.length)) as Y,
+  ];
 }

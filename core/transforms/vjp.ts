@@ -9,28 +9,44 @@
  */
 import { isFloat } from "../dtype.ts";
 import { TransformError } from "../errors.ts";
-import type { Params, Primitive } from "../primitive.ts";
+import type { MultiPrimitive, Params, Primitive } from "../primitive.ts";
 import { add } from "../prims/binary.ts";
 import { zerosFor } from "../prims/zeros.ts";
 import { formatShape, shapeEqual } from "../shape.ts";
 import { onesLike } from "../creation.ts";
 import { madeDuring, releaseInternal } from "../memory.ts";
 import { ConcreteTensor, Tensor } from "../tensor.ts";
-import { bind, currentLevel, inContext, PrimalTracer, Trace, withTrace } from "../trace.ts";
+import { bind, bindMulti, currentLevel, inContext, PrimalTracer, Trace, withTrace } from "../trace.ts";
 import { flatten, type TreeDef, unflatten } from "../tree/mod.ts";
 import { type Argnums, selectArgs } from "./args.ts";
 
 /** One recorded application: inputs' values and where they came from on the tape. */
 export class TapeNode {
   constructor(
-    /** `null` for an input of the differentiated function. */
+    /** `null` for an input of the differentiated function (and for the nodes of a {@link MultiCall}). */
     readonly prim: Primitive | null,
     readonly primals: readonly Tensor[],
     readonly out: Tensor,
     readonly params: Params,
     /** For each input, the node that produced it on this tape, or `null` for a constant. */
     readonly parents: readonly (TapeNode | null)[],
+    /** Set on the nodes of a primitive with several outputs (see {@link MultiCall}). */
+    readonly multi?: MultiCall,
   ) {}
+}
+
+/**
+ * How a primitive with several outputs sits on the tape: one node for the
+ * call (`index` undefined: its `parents` are the inputs', its rule runs
+ * once with every output's cotangent), and one node per output (`index`
+ * i, whose only parent is the call's node) that collects output i's
+ * cotangent for it.
+ */
+export interface MultiCall {
+  readonly prim: MultiPrimitive;
+  readonly outs: readonly Tensor[];
+  /** The output this node stands for; undefined on the call's own node. */
+  readonly index?: number;
 }
 
 /** A value followed by one `vjp`: its (lower-level) value and its tape node. */
@@ -76,6 +92,20 @@ export class VjpTrace extends Trace {
     return new VjpTracer(this, out, node);
   }
 
+  processMulti(prim: MultiPrimitive, args: readonly Tensor[], params: Params): Tensor[] {
+    const primals = args.map((a) => (a instanceof VjpTracer && a.trace === this ? a.primal : a));
+    const parents = args.map((a) => (a instanceof VjpTracer && a.trace === this ? a.node : null));
+    const outs = bindMulti(prim, primals, params);
+    if (parents.every((p) => p === null)) return outs;
+    const call = new TapeNode(null, primals, outs[0], params, parents, { prim, outs });
+    this.tape.push(call);
+    return outs.map((o, index) => {
+      const node = new TapeNode(null, [], o, {}, [call], { prim, outs, index });
+      this.tape.push(node);
+      return new VjpTracer(this, o, node);
+    });
+  }
+
   /** Wraps a value as an input of the differentiated function. */
   input(x: Tensor): VjpTracer {
     const node = new TapeNode(null, [], x, {}, []);
@@ -104,15 +134,37 @@ export const backward = (
   const label = `${trace.kind} (level ${trace.level}, backward pass)`;
   inContext(label, () => {
     const tape = trace.tape;
+    // The outputs' cotangents of each call of a primitive with several outputs, gathered by its output nodes.
+    const callCts = new Map<TapeNode, (Tensor | null)[]>();
     for (let t = tape.length - 1; t >= 0; t--) {
       const node = tape[t];
-      const prim = node.prim;
-      if (prim === null) continue;
-      const g = cts.get(node);
-      if (g === undefined) continue;
-      cts.delete(node);
+      const { prim, multi } = node;
+      if (prim === null && multi === undefined) continue;
+      if (multi?.index !== undefined) {
+        // An output of a call: hand its cotangent to the call's node (which comes earlier on the tape).
+        const g = cts.get(node);
+        if (g === undefined) continue;
+        cts.delete(node);
+        const call = node.parents[0]!;
+        let gs = callCts.get(call);
+        if (gs === undefined) callCts.set(call, gs = multi.outs.map(() => null));
+        gs[multi.index] = g;
+        continue;
+      }
       const needs = node.parents.map((p) => p !== null);
-      const grads = prim.vjp(g, node.primals, node.out, node.params, needs);
+      let grads: readonly (Tensor | null)[];
+      if (multi !== undefined) {
+        const gs = callCts.get(node);
+        if (gs === undefined) continue;
+        callCts.delete(node);
+        grads = multi.prim.vjp(gs, node.primals, multi.outs, node.params, needs);
+      } else {
+        const g = cts.get(node);
+        if (g === undefined) continue;
+        cts.delete(node);
+        grads = prim!.vjp(g, node.primals, node.out, node.params, needs);
+      }
+      const name = multi?.prim.name ?? prim!.name;
       for (let i = 0; i < node.parents.length; i++) {
         const parent = node.parents[i];
         const ct = grads[i];
@@ -120,7 +172,7 @@ export const backward = (
         const x = node.primals[i];
         if (!shapeEqual(ct.shape, x.shape) || ct.dtype !== x.dtype) {
           throw new TransformError(
-            prim.name,
+            name,
             `internal: VJP rule gave a cotangent ${ct.dtype}${formatShape(ct.shape)} for input ${i} of ${x.dtype}${
               formatShape(x.shape)
             }`,

@@ -9,7 +9,7 @@
  * @module
  */
 import { TransformError } from "../errors.ts";
-import type { Params, Primitive } from "../primitive.ts";
+import type { MultiPrimitive, Params, Primitive } from "../primitive.ts";
 import { broadcastTo, reshape, transpose } from "../prims/shape.ts";
 import { formatShape } from "../shape.ts";
 import { frozenShape, Tensor } from "../tensor.ts";
@@ -47,6 +47,19 @@ export class BatchTrace extends Trace {
   }
 
   processPrimitive(prim: Primitive, args: readonly Tensor[], params: Params): Tensor {
+    const [vals, dims] = this.unpack(args);
+    const [out, d] = prim.batch(vals, dims, params, this.size);
+    return this.wrap(prim.name, out, d);
+  }
+
+  processMulti(prim: MultiPrimitive, args: readonly Tensor[], params: Params): Tensor[] {
+    const [vals, dims] = this.unpack(args);
+    const [outs, ds] = prim.batch(vals, dims, params, this.size);
+    return outs.map((o, i) => this.wrap(prim.name, o, ds[i]));
+  }
+
+  /** The batched values of `args` and their batch axes (`null`: not of this vmap). */
+  private unpack(args: readonly Tensor[]): [Tensor[], (number | null)[]] {
     const vals = new Array<Tensor>(args.length);
     const dims = new Array<number | null>(args.length);
     for (let i = 0; i < args.length; i++) {
@@ -59,11 +72,15 @@ export class BatchTrace extends Trace {
         dims[i] = null;
       }
     }
-    const [out, d] = prim.batch(vals, dims, params, this.size);
+    return [vals, dims];
+  }
+
+  /** A rule's output batched at `d` (checked to be this batch), or itself when not batched. */
+  private wrap(name: string, out: Tensor, d: number | null): Tensor {
     if (d === null) return out;
     if (out.shape[d] !== this.size) {
       throw new TransformError(
-        prim.name,
+        name,
         `internal: the batching rule put an axis of ${out.shape[d]} at ${d} of ${formatShape(out.shape)}; ` +
           `expected the batch of ${this.size}`,
       );
