@@ -33,7 +33,9 @@ import {
   random,
   reshape,
   sin,
+  slice,
   square,
+  stack,
   sub,
   sum,
   tanh,
@@ -49,6 +51,8 @@ import {
   zeros,
 } from "../mod.ts";
 import { assertAllclose } from "../testing/mod.ts";
+
+const f64 = { dtype: "float64" } as const;
 import { activeBackend } from "../core/backend_registry.ts";
 import { eliminateCommonSubexpressions } from "../core/jit/cse.ts";
 import { eliminateDeadCode } from "../core/jit/dce.ts";
@@ -454,9 +458,37 @@ forEachBackend((backend, it) => {
       assert.deepEqual(jit(grad(loss))(tensor([0.4, 1.7])).toArray(), [1, 1]);
     });
 
-    it("a jitted function closing over a value of a running transform runs under that transform", () => {
+    it("a jitted function closing over a value of a running transform takes it as an input of its call", () => {
       const outer = (x: Tensor) => sum(jit((y: Tensor) => mul(x, y))(tensor([2, 3])));
       assert.deepEqual(grad(outer)(tensor([1, 1])).toArray(), [2, 3]);
+      const g = trace((x: Tensor) => jit((y: Tensor) => mul(x, y))(tensor([2, 3])), tensor([1, 1]));
+      assert.deepEqual(g.nodes.map((n) => n.primitive), ["jit"]);
+      assert.equal(g.nodes[0].inputs[0], g.inputs[0]); // the closed-over value comes first
+    });
+
+    it("inside a transform a jitted function is one call: its JVP, VJP and batching are calls of graphs too", () => {
+      const jf = jit(f);
+      // Staged: grad(jit(f)) holds two calls (the forward program and the backward one), none of f's ops.
+      const g = trace(grad(jf), x);
+      assert.deepEqual(g.nodes.map((n) => n.primitive).filter((p) => p === "jit").length, 2);
+      assert.ok(!g.nodes.some((n) => n.primitive === "sin"));
+      assert.match(String(g), /jit\[fn=jit\(f\)\]/);
+      assert.ok(trace(vmap(jf), tensor([[1, 2, 3]], { dtype: "float64" })).nodes.every((n) => n.primitive === "jit"));
+      // f is traced once; the derived graphs are kept with it, so a loop of gradients traces nothing new.
+      for (let i = 0; i < 3; i++) assertAllclose(grad(jf)(x), grad(f)(x), exact);
+      assertAllclose(jvp(jf, [x], [x])[1], jvp(f, [x], [x])[1], exact);
+      assert.equal(jf.traceCount, 1);
+      // Nested: the inner function is one node of the outer program.
+      const outer = jit((y: Tensor) => add(jf(y), 1));
+      assert.deepEqual(outer.lower(x).graph.nodes.map((n) => n.primitive), ["jit", "add"]);
+      assertAllclose(outer(x), add(f(x), 1), exact);
+      // Per-example gradients of a jitted loss, and a key passed through.
+      const loss = jit((w: Tensor, xi: Tensor, k: random.Key) => sum(mul(mul(w, xi), random.uniform(k, [3], f64))));
+      const k = random.key(4);
+      const w = tensor([1, 2, 3], f64), xs = tensor([[1, 0, 0], [0, 1, 1]], f64);
+      const per = vmap(grad(loss), { inAxes: [null, 0, null] })(w, xs, k);
+      const u = random.uniform(k, [3], f64);
+      assertAllclose(per, stack([mul(slice(xs, [0]), u), mul(slice(xs, [1]), u)].map((r) => reshape(r, [3]))), exact);
     });
   });
 });

@@ -18,11 +18,12 @@
  * static always.
  *
  * Inside another transform (`grad(jit(f))`, `vmap(jit(f))`) or while
- * another function is being staged (`jit(jit(f))`, `trace`), a jitted
- * function runs `f` under that transform, so it composes with everything
- * (its ops are staged into the enclosing program, or differentiated as
- * usual). With `debugNans` on it runs `f` op by op, so every primitive is
- * checked.
+ * another function is being staged (`jit(g)` where `g` calls it, `trace`),
+ * a call is one `jit` node (`call.ts`): it runs `f`'s compiled program, and
+ * its derivatives and batching are calls of the graphs of `jvp(f)`,
+ * `vjp(f)` and `vmap(f)`, each traced and compiled once. Values of the
+ * running transform that `f` closes over become inputs of the call. With
+ * `debugNans` on it runs `f` op by op, so every primitive is checked.
  *
  * @module
  */
@@ -39,7 +40,9 @@ import { debugNansOn, stagingTrace, Tracer } from "../trace.ts";
 import { checkOwners } from "../transfer.ts";
 import { type Graph, GraphTracer, stage, type Var } from "../transforms/graph.ts";
 import { flatten, type TreeDef, unflatten } from "../tree/mod.ts";
+import { bindCall, Callee } from "./call.ts";
 import { compileGraph } from "./compile.ts";
+import { traceClosed } from "../transforms/closure.ts";
 import type { Step } from "./fusion.ts";
 import type { BufferPlan } from "./plan.ts";
 import type { Program } from "./program.ts";
@@ -92,6 +95,13 @@ export interface Jitted<A extends readonly unknown[], R> {
   lower(...args: A): Lowered;
   /** How many times `f` has been traced (once per signature, unless the cache was bypassed). */
   readonly traceCount: number;
+}
+
+/** A jitted function's callee for calls inside transforms, and how to rebuild its result. */
+interface CallEntry {
+  readonly callee: Callee;
+  readonly outTree: TreeDef;
+  readonly outKeys: readonly boolean[];
 }
 
 interface Entry {
@@ -301,12 +311,50 @@ export function jit<A extends readonly unknown[], R>(f: (...args: A) => R, optio
     return e;
   };
 
+  /** Callees for calls inside transforms and staged functions, by signature (backend-independent). */
+  const callees = new Map<string, CallEntry>();
+
+  /** One call of f as a `jit` node of the running transforms (see call.ts). */
+  const callInside = (sig: Signature): R => {
+    let c = callees.get(sig.key);
+    let captured: Tensor[] = [];
+    if (c === undefined) {
+      traceCount++;
+      let outDef: TreeDef | undefined, outKeys: boolean[] = [];
+      const avals = sig.dynamic.map((l) => (l instanceof Tensor ? l : { shape: [], dtype: "float64" as const }));
+      const closed = traceClosed(
+        label,
+        (ins) => {
+          const [leaves, def] = flatten(f(...(sig.rebuild(ins) as unknown as A)) as never) as [unknown[], TreeDef];
+          outDef = def;
+          outKeys = leaves.map((l) => l instanceof Key);
+          return leaves.map((l) => (l instanceof Key ? l.data : l));
+        },
+        avals,
+        hint,
+        sig.dynamic.map((l) => typeof l === "number"),
+      );
+      c = { callee: new Callee(label, closed.graph), outTree: outDef!, outKeys };
+      captured = closed.captured;
+      if (captured.length === 0) callees.set(sig.key, c); // else it holds this transform's values
+    }
+    const inputs = sig.dynamic.map((l) => (typeof l === "number" ? constant(l, "float64") : l));
+    const outs = bindCall(c.callee, [...captured, ...inputs]);
+    const { outKeys } = c;
+    return unflatten(
+      c.outTree,
+      outKeys.includes(true) ? outs.map((t, i) => (outKeys[i] ? Key.fromData(t) : t)) : outs,
+    ) as R;
+  };
+
   const jitted = (...args: A): R => {
     const sig = signatureOf(label, args, statics);
-    // Under a transform or inside another staged function, f runs there (and is staged or differentiated).
-    if (stagingTrace() !== null || debugNansOn() || sig.dynamic.some((l) => l instanceof Tracer)) return f(...args);
+    // With debugNans on, op by op (so each op is checked).
+    if (debugNansOn()) return f(...args);
+    // Under a transform or inside another staged function, one call node there.
+    if (stagingTrace() !== null || sig.dynamic.some((l) => l instanceof Tracer)) return callInside(sig);
     const e = entryFor(sig);
-    if (e === undefined) return f(...args); // f closes over a value of a running transform
+    if (e === undefined) return callInside(sig); // f closes over a value of a running transform
     const be = e.program.backend;
     const inputs = sig.dynamic.map((l, i) => {
       if (typeof l === "number") return constant(l, "float64") as ConcreteTensor;

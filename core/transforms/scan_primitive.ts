@@ -34,11 +34,10 @@ import { add } from "../prims/binary.ts";
 import { broadcastTo, reshape, slice, transpose } from "../prims/shape.ts";
 import { zerosFor } from "../prims/zeros.ts";
 import { stack } from "../ops/shaping.ts";
-import { type Aval, ConcreteTensor, markPermanent, Tensor } from "../tensor.ts";
-import { keep } from "../memory.ts";
-import { bindMulti, Tracer } from "../trace.ts";
-import { flatten } from "../tree/mod.ts";
-import { evalGraph, type Graph, GraphTracer, stage, type Var } from "./graph.ts";
+import { type Aval, type ConcreteTensor, Tensor } from "../tensor.ts";
+import { bindMulti } from "../trace.ts";
+import { traceClosed } from "./closure.ts";
+import { evalGraph, type Graph, type Var } from "./graph.ts";
 import { jvp } from "./jvp.ts";
 import { vjp } from "./vjp.ts";
 import { vmap } from "./vmap.ts";
@@ -93,29 +92,8 @@ export const makeBody = (
   numConsts: number,
   numCarry: number,
 ): { body: ScanBody; captured: Tensor[] } => {
-  const traced = stage({ label, readHint: READ_HINT, closeOverTracers: true }, (t) => {
-    const inputs: Var[] = avals.map((a) => t.newVar(a));
-    const tracers = inputs.map((v) => new GraphTracer(t, v));
-    const [, inTree] = flatten(tracers);
-    const out = f(tracers);
-    return { inputs, inTree, out };
-  });
-  const captured = traced.consts.filter((c) => c.value instanceof Tracer);
-  // The body's own constants live as long as the body (a jitted program may keep it): no tidy scope or
-  // transform that saw them made may recycle them.
-  for (const c of traced.consts) {
-    if (c.value instanceof ConcreteTensor) markPermanent(keep(c.value));
-  }
-  const graph = captured.length === 0 ? traced : {
-    ...traced,
-    inputs: [...captured.map((c) => c.v), ...traced.inputs],
-    consts: traced.consts.filter((c) => !(c.value instanceof Tracer)),
-    inTree: flatten(new Array<number>(captured.length + avals.length).fill(0))[1],
-  };
-  return {
-    body: new ScanBody(graph as Graph, captured.length + numConsts, numCarry),
-    captured: captured.map((c) => c.value),
-  };
+  const { graph, captured } = traceClosed(label, f, avals, READ_HINT);
+  return { body: new ScanBody(graph, captured.length + numConsts, numCarry), captured };
 };
 
 const READ_HINT = "the loop body is traced once for every step; for a choice that depends on a value use where()";
