@@ -15,7 +15,6 @@
  *
  * @module
  */
-import type { Backend } from "../../backends/backend.ts";
 import { activeBackend } from "../backend_registry.ts";
 import { isFloat } from "../dtype.ts";
 import { TransformError } from "../errors.ts";
@@ -25,32 +24,20 @@ import { zerosFor } from "../prims/zeros.ts";
 import { type Aval, type ConcreteTensor, type Tensor } from "../tensor.ts";
 import { bindMulti } from "../trace.ts";
 import { traceClosed } from "../transforms/closure.ts";
-import { evalGraph, type Graph } from "../transforms/graph.ts";
+import type { Graph } from "../transforms/graph.ts";
 import { jvp } from "../transforms/jvp.ts";
 import { vjp } from "../transforms/vjp.ts";
 import { vmap } from "../transforms/vmap.ts";
-import { compileGraph } from "./compile.ts";
-import type { Program } from "./program.ts";
+import { GraphFunction } from "./compile.ts";
 
 const READ_HINT = "a jitted function is traced once for all values of these shapes; use where() to branch on a value";
 
 /** One traced function: its graph, its compiled programs, and the graphs its rules call. */
-export class Callee {
-  readonly #programs = new Map<Backend, Program>();
+export class Callee extends GraphFunction {
   readonly #derived = new Map<string, { callee: Callee; captured: Tensor[] }>();
 
-  constructor(readonly name: string, readonly graph: Graph) {}
-
-  /** The graph applied to `ins` primitive by primitive (under the running transforms). */
-  call(ins: readonly Tensor[]): Tensor[] {
-    return evalGraph(this.graph, ...ins) as Tensor[];
-  }
-
-  /** The graph compiled for `backend`. */
-  program(backend: Backend): Program {
-    let p = this.#programs.get(backend);
-    if (p === undefined) this.#programs.set(backend, p = compileGraph(this.graph, backend).program);
-    return p;
+  constructor(readonly name: string, graph: Graph) {
+    super(graph);
   }
 
   /** The callee of `f` over `avals`, traced once per `key` (a rule's graph). */
@@ -65,7 +52,7 @@ export class Callee {
     return d;
   }
 
-  toString(): string {
+  override toString(): string {
     return this.name;
   }
 }

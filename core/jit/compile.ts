@@ -6,7 +6,8 @@
  * @module
  */
 import type { Backend } from "../../backends/backend.ts";
-import type { Graph } from "../transforms/graph.ts";
+import type { Tensor } from "../tensor.ts";
+import { evalGraph, type Graph } from "../transforms/graph.ts";
 import { eliminateCommonSubexpressions } from "./cse.ts";
 import { eliminateDeadCode } from "./dce.ts";
 import { foldConstants } from "./fold.ts";
@@ -43,3 +44,38 @@ export const compileGraph = (traced: Graph, backend: Backend): Compiled => {
   const plan = planBuffers(steps, graph.outputs);
   return { graph, steps, plan, program: compileProgram(graph, steps, plan, backend) };
 };
+
+/**
+ * A graph held by a primitive (a loop body, a jitted callee): applied op by
+ * op under the running transforms (`call`), or run as its program, compiled
+ * once per backend (`program`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { exp, tensor, trace } from "../../mod.ts";
+ * import { activeBackend } from "../backend_registry.ts";
+ * import type { ConcreteTensor } from "../tensor.ts";
+ * import { GraphFunction } from "./compile.ts";
+ * const f = new GraphFunction(trace((x) => [exp(x)], tensor([0])));
+ * assert.deepEqual(f.call([tensor([0])])[0].toArray(), [1]);
+ * assert.equal(f.program(activeBackend()), f.program(activeBackend())); // compiled once
+ * ```
+ */
+export class GraphFunction {
+  readonly #programs = new Map<Backend, Program>();
+
+  constructor(readonly graph: Graph) {}
+
+  /** The graph applied to `ins` by binding its primitives (so the running transforms see them). */
+  call(ins: readonly Tensor[]): Tensor[] {
+    return evalGraph(this.graph, ...ins) as Tensor[];
+  }
+
+  /** The graph compiled for `backend`. */
+  program(backend: Backend): Program {
+    let p = this.#programs.get(backend);
+    if (p === undefined) this.#programs.set(backend, p = compileGraph(this.graph, backend).program);
+    return p;
+  }
+}

@@ -22,13 +22,11 @@
  *
  * @module
  */
-import type { Backend } from "../../backends/backend.ts";
 import { activeBackend } from "../backend_registry.ts";
 import { zeros } from "../creation.ts";
 import { isFloat } from "../dtype.ts";
 import { TransformError } from "../errors.ts";
-import { compileGraph } from "../jit/compile.ts";
-import type { Program } from "../jit/program.ts";
+import { GraphFunction } from "../jit/compile.ts";
 import { defineMultiPrimitive, type MultiPrimitive } from "../primitive.ts";
 import { add } from "../prims/binary.ts";
 import { broadcastTo, reshape, slice, transpose } from "../prims/shape.ts";
@@ -37,7 +35,7 @@ import { stack } from "../ops/shaping.ts";
 import { type Aval, type ConcreteTensor, Tensor } from "../tensor.ts";
 import { bindMulti } from "../trace.ts";
 import { traceClosed } from "./closure.ts";
-import { evalGraph, type Graph, type Var } from "./graph.ts";
+import type { Graph, Var } from "./graph.ts";
 import { jvp } from "./jvp.ts";
 import { vjp } from "./vjp.ts";
 import { vmap } from "./vmap.ts";
@@ -46,35 +44,23 @@ import { vmap } from "./vmap.ts";
  * A loop body: its graph over `[consts…, carry…, x…]` giving `[carry…, y…]`,
  * and the program it compiles to on each backend (made on first use).
  */
-export class ScanBody {
-  readonly #programs = new Map<Backend, Program>();
-
+export class ScanBody extends GraphFunction {
   constructor(
-    readonly graph: Graph,
+    graph: Graph,
     /** How many leading inputs are consts (the same at every step). */
     readonly numConsts: number,
     /** How many inputs after them are the carry (also the first outputs). */
     readonly numCarry: number,
-  ) {}
+  ) {
+    super(graph);
+  }
 
   /** How many inputs are per-step slices of `xs`. */
   get numX(): number {
     return this.graph.inputs.length - this.numConsts - this.numCarry;
   }
 
-  /** The body applied to `ins` by binding its primitives (so the running transforms see them). */
-  call(ins: readonly Tensor[]): Tensor[] {
-    return evalGraph(this.graph, ...ins) as Tensor[];
-  }
-
-  /** The body compiled for `backend`. */
-  program(backend: Backend): Program {
-    let p = this.#programs.get(backend);
-    if (p === undefined) this.#programs.set(backend, p = compileGraph(this.graph, backend).program);
-    return p;
-  }
-
-  toString(): string {
+  override toString(): string {
     return `{${this.graph.nodes.length} nodes}`;
   }
 }
