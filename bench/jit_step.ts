@@ -90,14 +90,19 @@ print((time.perf_counter() - t0) * 1000)
   try {
     // deno-lint-ignore no-explicit-any
     const cp = (process as any).getBuiltinModule?.("node:child_process") as typeof import("node:child_process");
-    const out = cp.spawnSync("python3", ["-c", script], { encoding: "utf8" });
-    if (out.status !== 0) return undefined;
-    return Number(out.stdout.trim());
+    // Debian's python3-torch installs for the system interpreter, which a pyenv or venv `python3` may hide.
+    for (const python of ["/usr/bin/python3", "python3"]) {
+      const out = cp.spawnSync(python, ["-c", script], { encoding: "utf8" });
+      if (out.status === 0) return Number(out.stdout.trim());
+    }
+    return undefined;
   } catch {
     return undefined;
   }
 };
 
+// PyTorch first, on a quiet machine, so each backend's row can show the ratio.
+const torch = torchTime(STEPS);
 const x = reshape(linspace(-1, 1, 256), [256, 1]);
 const y = sin(mul(x, 3));
 const rows: string[][] = [];
@@ -106,7 +111,7 @@ for (const backend of ["ts", "openblas", "wasm"]) {
   try {
     setBackend(backend);
   } catch {
-    rows.push([backend, "unavailable", "", "", "", ""]);
+    rows.push([backend, "unavailable", "", "", "", "", ""]);
     continue;
   }
   const xs = add(x, 0), ys = add(y, 0); // on this backend
@@ -144,13 +149,16 @@ for (const backend of ["ts", "openblas", "wasm"]) {
     `${(e / jitted).toFixed(2)}×`,
     `${le.toExponential(2)} / ${lj.toExponential(2)}`,
     `${compileMs.toFixed(0)} ms, ${lowered.steps.length} steps`,
+    torch === undefined ? "" : `${(jitted / torch).toFixed(2)}×`,
   ]);
 }
 console.log(`${runtime()}: ${STEPS} Adam steps of the 1-64-64-1 tanh network on 256 points`);
-printTable(["backend", "eager", "jit (donated)", "eager/jit", "final loss eager / jit", "compile"], rows);
+printTable(
+  ["backend", "eager", "jit (donated)", "eager/jit", "final loss eager / jit", "compile", "jit / PyTorch"],
+  rows,
+);
 console.log("Inside the compiled step (µs, mean of 200 profiled runs):");
 for (const line of breakdown) console.log(`  ${line}`);
-const torch = torchTime(STEPS);
 console.log(
   torch === undefined
     ? "PyTorch: not installed here (Debian python3-torch)"

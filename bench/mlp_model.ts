@@ -11,6 +11,7 @@ import {
   dispose,
   div,
   fuse,
+  jit,
   logSoftmax,
   matmul,
   mean,
@@ -133,6 +134,43 @@ export function trainer(fused = true, recycle = false): { step: () => number; pa
       const [loss, next, nextState] = trainStep(ps, state, fused, recycle);
       [ps, state] = [next, nextState];
       return loss.item();
+    },
+    params: () => ps,
+  };
+}
+
+/** The step under `jit` with the parameters and moments donated: loss, new parameters, new moments. */
+const jittedStep = jit(
+  (ps: Params, m: Params, v: Params, stepSize: Tensor): [Tensor, Params, Params, Params] => {
+    const [loss, g] = gradStep(ps);
+    const [pl, def] = tree.flatten(ps);
+    const [gl, ml, vl] = [g, m, v].map((x) => tree.leaves(x) as Tensor[]);
+    const outs = pl.map((p, i) => adamLeaf(p as Tensor, gl[i], ml[i], vl[i], stepSize));
+    const pick = (j: number) => tree.unflatten(def, outs.map((o) => o[j])) as Params;
+    return [loss, pick(0), pick(1), pick(2)];
+  },
+  { donate: [0, 1, 2] },
+);
+
+/**
+ * The training loop of {@link trainer} as a jitted step with donation: the
+ * library knows the old parameters and moments are dead, so a loop written
+ * without any `dispose` reuses their storage. With `disposeLoss` the loss
+ * (the one undonated output) is disposed too.
+ */
+export function jitTrainer(disposeLoss = false): { step: () => number; params: () => Params } {
+  let ps: Params = initParams().map(({ w, b }) => ({ w: add(w, 0), b: add(b, 0) })); // own copies: donated
+  let state = initAdam(ps);
+  return {
+    step: () => {
+      const { lr, b1, b2 } = adam;
+      const t = state.t + 1;
+      const stepSize = scalar(lr * Math.sqrt(1 - b2 ** t) / (1 - b1 ** t));
+      const [loss, next, m, v] = jittedStep(ps, state.m, state.v, stepSize);
+      [ps, state] = [next, { t, m, v }];
+      const l = loss.item();
+      if (disposeLoss) dispose(loss);
+      return l;
     },
     params: () => ps,
   };

@@ -6,7 +6,10 @@
  * load hits both alike); the report gives each one's median ms/step over the
  * blocks and their ratio (target ≤ 1.1×), and the live memory after a forced
  * full GC at the end of each block of the loop that never disposes, second
- * half of the run against the first (target: growth < 5 %).
+ * half of the run against the first (target: growth < 5 %). The `jit` rows
+ * run the same step jitted with the parameters and moments donated (so a
+ * loop without `dispose` reuses their storage), against it with the loss
+ * disposed too.
  *
  *   deno run -A --v8-flags=--expose-gc bench/storage_no_dispose.ts      bun bench/storage_no_dispose.ts
  *
@@ -20,7 +23,7 @@
 import process from "node:process";
 import { availableBackends, setBackend } from "../mod.ts";
 import { collectGarbage, liveBytes, printTable, runtime } from "./harness.ts";
-import { adamStep, gradStep, initAdam, initParams, trainer } from "./mlp_model.ts";
+import { adamStep, gradStep, initAdam, initParams, jitTrainer, trainer } from "./mlp_model.ts";
 import { dispose } from "../mod.ts";
 
 const arg = (name: string, fallback: string) => {
@@ -52,7 +55,13 @@ for (const name of wanted) {
   }
   setBackend(name);
   const n = name === "ts" ? Math.max(2 * BLOCK, Math.round(steps / 5)) : steps;
-  const plain = trainer(true, false), tidied = trainer(true, true);
+  await measure(name, n, trainer(true, false), trainer(true, true));
+  // The same loop as a jitted step with donation, written without dispose, against it with the loss disposed.
+  await measure(`${name}, jit`, n, jitTrainer(false), jitTrainer(true));
+}
+
+/** Times the two loops in turns, with the live memory of the one that never disposes; adds a row. */
+async function measure(name: string, n: number, plain: { step: () => number }, tidied: { step: () => number }) {
   timeBlock(plain.step, 5); // warm-up: compile the fused kernels, fill the pool
   timeBlock(tidied.step, 5);
   const tPlain: number[] = [], tTidy: number[] = [], live: number[] = [];

@@ -384,7 +384,7 @@ forEachBackend((backend, it) => {
   });
 
   describe(`jit [${backend}]: errors`, () => {
-    it("reading a traced value names the function and suggests where or a static argument", () => {
+    it("reading a traced value names the function and suggests where, a static argument or scan", () => {
       const f = jit(function step(x: Tensor) {
         return x.item() > 0 ? x : neg(x);
       });
@@ -393,7 +393,7 @@ forEachBackend((backend, it) => {
         (e: unknown) =>
           e instanceof TransformError &&
           /^jit\(step\): cannot read the value of a: f32\[\] inside jit\(step\)/.test(e.message) &&
-          /where\(\)/.test(e.message) && /static: \[position\]/.test(e.message),
+          /where\(\)/.test(e.message) && /static: \[position\]/.test(e.message) && /scan\(\)/.test(e.message),
       );
       // the where() it suggests
       const g = jit((x: Tensor) => where(greater(x, 0), x, neg(x)));

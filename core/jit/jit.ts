@@ -249,7 +249,8 @@ export function jit<A extends readonly unknown[], R>(f: (...args: A) => R, optio
   let traceCount = 0;
   const hint = `it is traced: jit compiles ${name} for every value of this shape and dtype. For a choice that ` +
     `depends on a value use where(); for a setting (a size, a flag, a number used in JS arithmetic) declare ` +
-    `the argument static: jit(${name}, { static: [position] })`;
+    `the argument static: jit(${name}, { static: [position] }); for a loop whose length or steps depend on ` +
+    `values, scan()`;
 
   /** Traces and compiles for `sig`; undefined when the program cannot be cached (it closes over a tracer). */
   const compile = (sig: Signature): Entry | undefined => {
