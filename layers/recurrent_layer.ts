@@ -137,6 +137,8 @@ export const recurrentLayer = <S extends HiddenState>(spec: RecurrentSpec<S>): R
     // of bench/rnn_cnn_step.ts (time 32) that made a training step 2.6–5×
     // slower on OpenBLAS and 1.2–2.1× on the TypeScript backend. (A split
     // whose backward pass is one concat would make the single matmul pay.)
+    // Written as one `scan`, the step measured slower as well (bench/rnn_cnn_step.ts, OpenBLAS, Deno: 136
+    // against 86 ms): scan's reverse mode recomputes every step's forward pass from the saved carries.
     let s = s0;
     const hs: Tensor[] = [];
     for (let t = 0; t < time; t++) {
