@@ -101,6 +101,13 @@ export interface MultiPrimitive<P extends Params = Params> {
     params: P,
     size: number,
   ): [Tensor[], (number | null)[]];
+  /**
+   * Optional: how a reverse-mode trace applies the primitive when the
+   * default (evaluate it, then `vjp` from the inputs and outputs) would
+   * recompute what the forward pass could save (a loop's carries). `trace`
+   * is the running `VjpTrace`; returns the traced outputs.
+   */
+  processVjp?(trace: object, args: readonly Tensor[], params: P): Tensor[];
 }
 
 const registry = new Map<string, Primitive>();

@@ -137,8 +137,9 @@ export const recurrentLayer = <S extends HiddenState>(spec: RecurrentSpec<S>): R
     // of bench/rnn_cnn_step.ts (time 32) that made a training step 2.6–5×
     // slower on OpenBLAS and 1.2–2.1× on the TypeScript backend. (A split
     // whose backward pass is one concat would make the single matmul pay.)
-    // Written as one `scan`, the step measured slower as well (bench/rnn_cnn_step.ts, OpenBLAS, Deno: 136
-    // against 86 ms): scan's reverse mode recomputes every step's forward pass from the saved carries.
+    // Written as one `scan` (bench/rnn_cnn_step.ts, ms a step) it measured the same on OpenBLAS (Deno 82–97
+    // against 80–107, Bun 97 against 98) and slower on the TS backend (Deno 324–404 against 234–268): scan's
+    // reverse mode recomputes every step's forward pass from the saved carries, and TS matmuls are dear.
     let s = s0;
     const hs: Tensor[] = [];
     for (let t = 0; t < time; t++) {

@@ -25,6 +25,7 @@ import {
   tanh,
   type Tensor,
   tensor,
+  trace,
   vmap,
   zeros,
 } from "../mod.ts";
@@ -200,6 +201,8 @@ forEachBackend((backend, it) => {
         return add(sum(h), total);
       };
       const want = grad(loopLoss)(w);
+      // Reverse mode is two loops: the forward one saving its carries, and the reversed one.
+      assert.equal(trace(grad(loss), w).nodes.filter((n) => n.primitive === "scan").length, 2);
       assertAllclose(grad(loss)(w), want, { rtol: 1e-12, atol: 1e-14 });
       assertAllclose(jit(grad(loss))(w), want, { rtol: 1e-12, atol: 1e-14 });
       assertAllclose(grad(jit(loss))(w), want, { rtol: 1e-12, atol: 1e-14 });

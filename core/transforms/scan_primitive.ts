@@ -37,7 +37,7 @@ import { bindMulti } from "../trace.ts";
 import { traceClosed } from "./closure.ts";
 import type { Graph, Var } from "./graph.ts";
 import { jvp } from "./jvp.ts";
-import { vjp } from "./vjp.ts";
+import { vjp, VjpTrace, VjpTracer } from "./vjp.ts";
 import { vmap } from "./vmap.ts";
 
 /**
@@ -195,53 +195,23 @@ const scanP: MultiPrimitive<ScanParams> = defineMultiPrimitive({
     return [[...carry, ...ys], tOuts];
   },
 
-  vjp: (gs, primals, outs, { body, length, reverse }, needs) => {
-    const [consts, init, xs] = parts(body, primals);
-    const nc = consts.length, ni = init.length, nx = xs.length;
-    const yOuts = outs.slice(body.numCarry);
-    // The carry before each step, saved by a forward scan that also returns it as a y.
-    const saving = makeBody(
-      "scan (saving carries)",
-      (ins) => [...body.call(ins), ...ins.slice(nc, nc + ni)],
-      [...consts, ...init, ...xs.map(perStep)].map((t) => (t instanceof Tensor ? avalOf(t) : t)),
-      nc,
-      ni,
-    );
-    const saved = bindMulti(scanP, [...saving.captured, ...primals], { body: saving.body, length, reverse })
-      .slice(ni + yOuts.length);
-    // Backward: carry = [cotangent of the carry, accumulated cotangents of the consts], per step x = [saved carry,
-    // x, cotangent of y]; the step's vjp of the body gives the carry's cotangent before it and x's cotangent.
-    const gCarry = outs.slice(0, ni).map((o, j) => gs[j] ?? zerosFor(o));
-    const gYs = yOuts.map((o, j) => gs[ni + j] ?? zerosFor(o));
-    const cotangentOr = (ct: Tensor | null, like: Tensor) => ct ?? zerosFor(like);
-    const backBody = (ins: Tensor[]): Tensor[] => {
-      let at = 0;
-      const take = (n: number) => ins.slice(at, at += n);
-      const c = take(nc), ct = take(ni), acc = take(nc), carry = take(ni), x = take(nx), gy = take(yOuts.length);
-      const [, pull] = vjp((...a: Tensor[]) => body.call(a), ...c, ...carry, ...x);
-      const cts = pull([...ct, ...gy]) as (Tensor | null)[];
-      const ctC = cts.slice(0, nc), ctCarry = cts.slice(nc, nc + ni), ctX = cts.slice(nc + ni);
-      return [
-        ...ctCarry.map((g, j) => cotangentOr(g, carry[j])),
-        ...acc.map((a, j) => (isFloat(a.dtype) ? add(a, cotangentOr(ctC[j], c[j])) : a)),
-        ...ctX.map((g, j) => cotangentOr(g, x[j])),
-      ];
+  vjp: (gs, primals, outs, params, needs) =>
+    backward(gs, primals, outs, savedCarries(primals, params).slice(outs.length), params, needs),
+
+  // Under reverse mode the forward scan saves the carries as it goes, so the backward pass need not run it again.
+  processVjp: (trace, args, params) => {
+    const t = trace as VjpTrace;
+    const mine = (a: Tensor): a is VjpTracer => a instanceof VjpTracer && a.trace === t;
+    const primals = args.map((a) => (mine(a) ? a.primal : a));
+    const parents = args.map((a) => (mine(a) ? a.node : null));
+    if (parents.every((p) => p === null)) return bindMulti(scanP, primals, params);
+    const all = savedCarries(primals, params);
+    const nOut = bodyOutputs(params.body).length, saved = all.slice(nOut);
+    const rule: MultiPrimitive<ScanParams> = {
+      ...scanP,
+      vjp: (gs, ps, outs, p, needs) => backward(gs, ps, outs, saved, p, needs),
     };
-    const avals = [...consts, ...init, ...consts, ...saved.map(perStep), ...xs.map(perStep), ...gYs.map(perStep)]
-      .map((t) => (t instanceof Tensor ? avalOf(t) : t));
-    const back = makeBody("scan (vjp)", backBody, avals, nc, ni + nc);
-    const res = bindMulti(
-      scanP,
-      [...back.captured, ...consts, ...gCarry, ...consts.map(zerosFor), ...saved, ...xs, ...gYs],
-      { body: back.body, length, reverse: !reverse },
-    );
-    const ctInit = res.slice(0, ni), ctConsts = res.slice(ni, ni + nc), ctXs = res.slice(ni + nc);
-    const floatOrNull = (t: Tensor, i: number) => (needs[i] && isFloat(t.dtype) ? t : null);
-    return [
-      ...ctConsts.map((t, j) => floatOrNull(t, j)),
-      ...ctInit.map((t, j) => floatOrNull(t, nc + j)),
-      ...ctXs.map((t, j) => floatOrNull(t, nc + ni + j)),
-    ];
+    return t.recordMulti(rule as unknown as MultiPrimitive, primals, all.slice(0, nOut), params, parents);
   },
 
   batch: (args, dims, { body, length, reverse }, size) => {
@@ -280,6 +250,71 @@ const scanP: MultiPrimitive<ScanParams> = defineMultiPrimitive({
     return [outs, outs.map((_, j) => (j < ni ? 0 : 1))];
   },
 });
+
+/** The scan's outputs followed by the carry before each step, stacked (a forward scan that also returns them). */
+const savedCarries = (primals: readonly Tensor[], { body, length, reverse }: ScanParams): Tensor[] => {
+  const [consts, init, xs] = parts(body, primals);
+  const nc = consts.length, ni = init.length;
+  const saving = makeBody(
+    "scan (saving carries)",
+    (ins) => [...body.call(ins), ...ins.slice(nc, nc + ni)],
+    [...consts, ...init, ...xs.map(perStep)].map((t) => (t instanceof Tensor ? avalOf(t) : t)),
+    nc,
+    ni,
+  );
+  return bindMulti(scanP, [...saving.captured, ...primals], { body: saving.body, length, reverse });
+};
+
+/**
+ * The reverse-mode rule: a reversed scan whose carry is the carry's cotangent and the consts' accumulated
+ * cotangents, and whose per-step inputs are the saved carry, the x and the y's cotangent; each step's vjp of the
+ * body (its forward pass recomputed from the saved carry) gives the carry's cotangent before it and x's.
+ */
+const backward = (
+  gs: readonly (Tensor | null)[],
+  primals: readonly Tensor[],
+  outs: readonly Tensor[],
+  saved: readonly Tensor[],
+  { body, length, reverse }: ScanParams,
+  needs: readonly boolean[],
+): (Tensor | null)[] => {
+  const [consts, init, xs] = parts(body, primals);
+  const nc = consts.length, ni = init.length, nx = xs.length;
+  const yOuts = outs.slice(body.numCarry);
+  // Backward: carry = [cotangent of the carry, accumulated cotangents of the consts], per step x = [saved carry,
+  // x, cotangent of y]; the step's vjp of the body gives the carry's cotangent before it and x's cotangent.
+  const gCarry = outs.slice(0, ni).map((o, j) => gs[j] ?? zerosFor(o));
+  const gYs = yOuts.map((o, j) => gs[ni + j] ?? zerosFor(o));
+  const cotangentOr = (ct: Tensor | null, like: Tensor) => ct ?? zerosFor(like);
+  const backBody = (ins: Tensor[]): Tensor[] => {
+    let at = 0;
+    const take = (n: number) => ins.slice(at, at += n);
+    const c = take(nc), ct = take(ni), acc = take(nc), carry = take(ni), x = take(nx), gy = take(yOuts.length);
+    const [, pull] = vjp((...a: Tensor[]) => body.call(a), ...c, ...carry, ...x);
+    const cts = pull([...ct, ...gy]) as (Tensor | null)[];
+    const ctC = cts.slice(0, nc), ctCarry = cts.slice(nc, nc + ni), ctX = cts.slice(nc + ni);
+    return [
+      ...ctCarry.map((g, j) => cotangentOr(g, carry[j])),
+      ...acc.map((a, j) => (isFloat(a.dtype) ? add(a, cotangentOr(ctC[j], c[j])) : a)),
+      ...ctX.map((g, j) => cotangentOr(g, x[j])),
+    ];
+  };
+  const avals = [...consts, ...init, ...consts, ...saved.map(perStep), ...xs.map(perStep), ...gYs.map(perStep)]
+    .map((t) => (t instanceof Tensor ? avalOf(t) : t));
+  const back = makeBody("scan (vjp)", backBody, avals, nc, ni + nc);
+  const res = bindMulti(
+    scanP,
+    [...back.captured, ...consts, ...gCarry, ...consts.map(zerosFor), ...saved, ...xs, ...gYs],
+    { body: back.body, length, reverse: !reverse },
+  );
+  const ctInit = res.slice(0, ni), ctConsts = res.slice(ni, ni + nc), ctXs = res.slice(ni + nc);
+  const floatOrNull = (t: Tensor, i: number) => (needs[i] && isFloat(t.dtype) ? t : null);
+  return [
+    ...ctConsts.map((t, j) => floatOrNull(t, j)),
+    ...ctInit.map((t, j) => floatOrNull(t, nc + j)),
+    ...ctXs.map((t, j) => floatOrNull(t, nc + ni + j)),
+  ];
+};
 
 /** The permutation moving axis `from` of a rank-`n` tensor to `to`. */
 const moveTo = (n: number, from: number, to: number): number[] => {

@@ -93,10 +93,25 @@ export class VjpTrace extends Trace {
   }
 
   processMulti(prim: MultiPrimitive, args: readonly Tensor[], params: Params): Tensor[] {
+    if (prim.processVjp !== undefined) return prim.processVjp(this, args, params);
     const primals = args.map((a) => (a instanceof VjpTracer && a.trace === this ? a.primal : a));
     const parents = args.map((a) => (a instanceof VjpTracer && a.trace === this ? a.node : null));
-    const outs = bindMulti(prim, primals, params);
-    if (parents.every((p) => p === null)) return outs;
+    if (parents.every((p) => p === null)) return bindMulti(prim, primals, params);
+    return this.recordMulti(prim, primals, bindMulti(prim, primals, params), params, parents);
+  }
+
+  /**
+   * Puts a call of `prim` (its outputs `outs` computed already) on the tape
+   * and returns its traced outputs; the backward pass runs `prim.vjp` once
+   * with every output's cotangent.
+   */
+  recordMulti(
+    prim: MultiPrimitive,
+    primals: readonly Tensor[],
+    outs: readonly Tensor[],
+    params: Params,
+    parents: readonly (TapeNode | null)[],
+  ): Tensor[] {
     const call = new TapeNode(null, primals, outs[0], params, parents, { prim, outs });
     this.tape.push(call);
     return outs.map((o, index) => {
