@@ -478,6 +478,13 @@ forEachBackend((backend, it) => {
       for (let i = 0; i < 3; i++) assertAllclose(grad(jf)(x), grad(f)(x), exact);
       assertAllclose(jvp(jf, [x], [x])[1], jvp(f, [x], [x])[1], exact);
       assert.equal(jf.traceCount, 1);
+      // A jitted function returning no tensors is no call at all.
+      const nothing = jit((_: Tensor) => []);
+      const withNothing = (y: Tensor) => {
+        assert.deepEqual(nothing(y), []);
+        return f(y);
+      };
+      assertAllclose(jit(grad(withNothing))(x), grad(f)(x), exact);
       // Nested: the inner function is one node of the outer program.
       const outer = jit((y: Tensor) => add(jf(y), 1));
       assert.deepEqual(outer.lower(x).graph.nodes.map((n) => n.primitive), ["jit", "add"]);

@@ -340,7 +340,8 @@ export function jit<A extends readonly unknown[], R>(f: (...args: A) => R, optio
       if (captured.length === 0) callees.set(sig.key, c); // else it holds this transform's values
     }
     const inputs = sig.dynamic.map((l) => (typeof l === "number" ? constant(l, "float64") : l));
-    const outs = bindCall(c.callee, [...captured, ...inputs]);
+    // A call has at least one output; a function returning no tensors needs no call.
+    const outs = c.callee.graph.outputs.length === 0 ? [] : bindCall(c.callee, [...captured, ...inputs]);
     const { outKeys } = c;
     return unflatten(
       c.outTree,

@@ -55,11 +55,6 @@ export class ScanBody extends GraphFunction {
     super(graph);
   }
 
-  /** How many inputs are per-step slices of `xs`. */
-  get numX(): number {
-    return this.graph.inputs.length - this.numConsts - this.numCarry;
-  }
-
   override toString(): string {
     return `{${this.graph.nodes.length} nodes}`;
   }
@@ -82,7 +77,7 @@ export const makeBody = (
   return { body: new ScanBody(graph, captured.length + numConsts, numCarry), captured };
 };
 
-const READ_HINT = "the loop body is traced once for every step; for a choice that depends on a value use where()";
+const READ_HINT = "the loop body is traced once for all steps; for a choice that depends on a value use where()";
 
 /** The primitive's attributes. */
 interface ScanParams {
