@@ -303,6 +303,25 @@ forEachBackend((backend, it) => {
       assert.match(text, /fused f32\[16\]/);
       assert.match(text, /buffer plan: \d+ intermediates in \d+ slots, peak workspace [\d.]+ KiB/);
     });
+    it("a fused kernel writes in place into a donated input that it reads last", () => {
+      const f = jit((x: Tensor, y: Tensor) => exp(mul(add(x, y), 0.5)), { donate: [0] });
+      // x made by an op (storage the library owns: a typed array handed to `tensor` stays the caller's).
+      const x = add(tensor([1, 2, 3, 4, 5, 6, 7, 8], f64), 0), y = tensor([8, 7, 6, 5, 4, 3, 2, 1], f64);
+      const want = exp(mul(add(x, y), 0.5)).toArray();
+      const xBuf = (x as ConcreteTensor).buf;
+      const out = f(x, y);
+      assert.deepEqual(out.toArray(), want);
+      assert.equal((out as ConcreteTensor).buf, xBuf); // x was donated and read last by the kernel
+      assert.throws(() => x.toArray(), /donated/);
+      // Undonated, the caller's x is left alone: the output is new storage.
+      const x2 = add(tensor([1, 2, 3, 4, 5, 6, 7, 8], f64), 0);
+      const g = jit((x: Tensor, y: Tensor) => exp(mul(add(x, y), 0.5)));
+      const out2 = g(x2, y);
+      assert.notEqual((out2 as ConcreteTensor).buf, (x2 as ConcreteTensor).buf);
+      assert.deepEqual(x2.toArray(), [1, 2, 3, 4, 5, 6, 7, 8]);
+      assert.deepEqual(out2.toArray(), want);
+    });
+
     it("a donated step takes new storage after its first call only for its undonated output (counted by the backend)", () => {
       const jstep = jit(step, { donate: [0, 1] });
       const own = (t: Tensor) => copy(t); // storage of its own, so it can be donated

@@ -20,7 +20,8 @@ import { type Graph, multiPrimitiveTable, primitiveTable } from "../transforms/g
 import type { Step } from "./fusion.ts";
 import { type BufferPlan, stepReads, stepWrites } from "./plan.ts";
 
-type Exec = (env: (ConcreteTensor | undefined)[], refs: Map<Buf, number>) => void;
+/** One step; `early` (fused steps only) runs after the step has taken its inputs' storage and before its kernel. */
+type Exec = (env: (ConcreteTensor | undefined)[], refs: Map<Buf, number>, early?: () => void) => void;
 
 /** How one call runs. */
 export interface RunOptions {
@@ -110,8 +111,10 @@ export const compileProgram = (g: Graph, steps: readonly Step[], plan: BufferPla
     }
     const ins = s.inputs.map((v) => v.id), outs = s.outputs.map((v) => v.id);
     const shape = frozenShape(s.shape), size = sizeOf(s.shape), { program, dtype } = s;
-    return (env, refs) => {
-      const bufs = backend.fused(program, ins.map((id) => env[id]!.buf), size, dtype);
+    return (env, refs, early) => {
+      const inBufs = ins.map((id) => env[id]!.buf);
+      early?.();
+      const bufs = backend.fused(program, inBufs, size, dtype);
       bufs.forEach((buf, i) => {
         refs.set(buf, 1);
         env[outs[i]] = new ConcreteTensor(shape, dtype, buf, backend);
@@ -119,6 +122,17 @@ export const compileProgram = (g: Graph, steps: readonly Step[], plan: BufferPla
     };
   });
   const frees = plan.frees.map((vs) => vs.map((v) => v.id));
+  // In place: a fused kernel reads element i of every input before it writes element i of its outputs, so an
+  // input of the kernel's own size and dtype that dies at it can hand its storage to one of the outputs. Those are
+  // released just before the kernel runs (the workspace then gives them out) instead of after it.
+  const inPlace = steps.map((s) =>
+    s.kind !== "fused" ? new Set<number>() : new Set(
+      s.inputs.filter((v, k) =>
+        v.dtype === s.dtype && !s.program.scalarInputs[k] && s.program.rowInputs?.[k] !== true &&
+        sizeOf(v.shape) === sizeOf(s.shape)
+      ).map((v) => v.id),
+    )
+  );
   const inputIds = g.inputs.map((v) => v.id);
   const returned = new Set(g.outputs.map((v) => v.id));
   // The last step that reads each input (−1: none), for donation.
@@ -176,15 +190,21 @@ export const compileProgram = (g: Graph, steps: readonly Step[], plan: BufferPla
     }
     const profile = options.profile;
     for (let s = 0; s < execs.length; s++) {
-      if (profile === undefined) execs[s](env, refs);
+      const freedInputs = donatedAt.get(s);
+      // Values dying at a fused step that may lend it their storage (not while poisoning: that would poison inputs).
+      const lend = poison || inPlace[s].size === 0 ? undefined : inPlace[s];
+      const early = lend === undefined ? undefined : () => {
+        for (const id of frees[s]) if (lend.has(id)) drop(id);
+        if (freedInputs !== undefined) { for (const id of freedInputs) if (lend.has(id)) drop(id); }
+      };
+      if (profile === undefined) execs[s](env, refs, early);
       else {
         const t0 = performance.now();
-        execs[s](env, refs);
+        execs[s](env, refs, early);
         profile[s] = (profile[s] ?? 0) + performance.now() - t0;
       }
-      for (const id of frees[s]) drop(id);
-      const freedInputs = donatedAt.get(s);
-      if (freedInputs !== undefined) { for (const id of freedInputs) drop(id); }
+      for (const id of frees[s]) if (env[id] !== undefined) drop(id);
+      if (freedInputs !== undefined) { for (const id of freedInputs) if (env[id] !== undefined) drop(id); }
     }
     for (const t of donated) {
       t.disposed = true;
