@@ -19,7 +19,7 @@ import { activeBackend } from "../backend_registry.ts";
 import { isFloat } from "../dtype.ts";
 import { TransformError } from "../errors.ts";
 import { defineMultiPrimitive, type MultiPrimitive } from "../primitive.ts";
-import { transpose } from "../prims/shape.ts";
+import { moveToFront } from "../prims/batching.ts";
 import { zerosFor } from "../prims/zeros.ts";
 import { type Aval, type ConcreteTensor, type Tensor } from "../tensor.ts";
 import { bindMulti } from "../trace.ts";
@@ -113,11 +113,7 @@ const callP: MultiPrimitive<CallParams> = defineMultiPrimitive({
 
   batch: (args, dims, { fn }, size) => {
     // Batched arguments move their batch axis to the front; the outputs come out batched there.
-    const front = args.map((x, i) => {
-      const d = dims[i];
-      if (d === null || d === 0) return x;
-      return transpose(x, [d, ...x.shape.map((_, j) => j).filter((j) => j !== d)]);
-    });
+    const front = args.map((x, i) => (dims[i] === null ? x : moveToFront(x, dims[i]!)));
     const inAxes = dims.map((d) => (d === null ? null : 0));
     const key = `vmap:${size}:${inAxes.map((a) => (a === null ? "n" : "0")).join("")}`;
     const avals = front.map((x, i) => (dims[i] === null ? avalOf(x) : { shape: x.shape.slice(1), dtype: x.dtype }));

@@ -32,13 +32,13 @@ import { activeBackend } from "../backend_registry.ts";
 import { SHORT_DTYPE } from "../dtype.ts";
 import { TransformError } from "../errors.ts";
 import { keep, madeDuring, releaseInternal } from "../memory.ts";
-import { constant, markWeak } from "../prims/lift.ts";
+import { constant } from "../prims/lift.ts";
 import { Key } from "../random/key.ts";
 import { formatShape } from "../shape.ts";
 import { ConcreteTensor, disposedError, markPermanent, Tensor } from "../tensor.ts";
 import { debugNansOn, stagingTrace, Tracer } from "../trace.ts";
 import { checkOwners } from "../transfer.ts";
-import { type Graph, GraphTracer, stage, type Var } from "../transforms/graph.ts";
+import { type Graph, makeGraph } from "../transforms/graph.ts";
 import { flatten, type TreeDef, unflatten } from "../tree/mod.ts";
 import { bindCall, Callee } from "./call.ts";
 import { compileGraph } from "./compile.ts";
@@ -95,6 +95,14 @@ export interface Jitted<A extends readonly unknown[], R> {
   lower(...args: A): Lowered;
   /** How many times `f` has been traced (once per signature, unless the cache was bypassed). */
   readonly traceCount: number;
+}
+
+/** `f` traced for one signature: its graph over `[captured…, dynamic leaves…]` and how to rebuild its result. */
+interface Traced {
+  readonly graph: Graph;
+  readonly captured: Tensor[];
+  readonly outTree: TreeDef;
+  readonly outKeys: readonly boolean[];
 }
 
 /** A jitted function's callee for calls inside transforms, and how to rebuild its result. */
@@ -252,29 +260,36 @@ export function jit<A extends readonly unknown[], R>(f: (...args: A) => R, optio
     `the argument static: jit(${name}, { static: [position] }); for a loop whose length or steps depend on ` +
     `values, scan()`;
 
-  /** Traces and compiles for `sig`; undefined when the program cannot be cached (it closes over a tracer). */
-  const compile = (sig: Signature): Entry | undefined => {
+  /** `f` traced on `sig`'s shapes: a graph over the dynamic leaves (and captured values) giving the output leaves. */
+  const traceFor = (sig: Signature): Traced => {
     traceCount++;
+    let outTree: TreeDef | undefined, outKeys: boolean[] = [];
+    const avals = sig.dynamic.map((l) => (l instanceof Tensor ? l : { shape: [], dtype: "float64" as const }));
+    const { graph, captured } = traceClosed(
+      label,
+      (ins) => {
+        const [leaves, def] = flatten(f(...(sig.rebuild(ins) as unknown as A)) as never) as [unknown[], TreeDef];
+        outTree = def;
+        outKeys = leaves.map((l) => l instanceof Key);
+        return leaves.map((l) => (l instanceof Key ? l.data : l)); // keys travel as their words
+      },
+      avals,
+      hint,
+      sig.dynamic.map((l) => typeof l === "number"),
+    );
+    return { graph, captured, outTree: outTree!, outKeys };
+  };
+
+  /**
+   * Traces and compiles for `sig`; when `f` closes over values of a running
+   * transform the program cannot be cached, and the trace is returned for a call.
+   */
+  const compile = (sig: Signature): Entry | Traced => {
     const t0 = performance.now();
-    let outKeys: boolean[] = [];
-    const [entry, made] = madeDuring(() => {
-      const traced = stage({ label, readHint: hint, closeOverTracers: true }, (t) => {
-        const inputs: Var[] = [];
-        const tracers = sig.dynamic.map((l) => {
-          const v = t.newVar(l instanceof Tensor ? l : { shape: [], dtype: "float64" });
-          inputs.push(v);
-          const tr = new GraphTracer(t, v);
-          return l instanceof Tensor ? tr : markWeak(tr);
-        });
-        const [, inTree] = flatten(tracers);
-        const [outLeaves, outDef] = flatten(f(...(sig.rebuild(tracers) as unknown as A)) as never) as [
-          unknown[],
-          TreeDef,
-        ];
-        outKeys = outLeaves.map((l) => l instanceof Key);
-        return { inputs, inTree, out: unflatten(outDef, outLeaves.map((l) => (l instanceof Key ? l.data : l))) };
-      });
-      if (traced.consts.some((c) => c.value instanceof Tracer)) return undefined;
+    const [result, made] = madeDuring((): Entry | Traced => {
+      const t = traceFor(sig);
+      if (t.captured.length > 0) return t;
+      const traced = makeGraph({ ...t.graph, outTree: t.outTree });
       const { graph: g, steps, plan, program } = compileGraph(traced, activeBackend());
       const compileMs = performance.now() - t0;
       const text = formatProgram(g, steps, plan);
@@ -287,56 +302,41 @@ export function jit<A extends readonly unknown[], R>(f: (...args: A) => R, optio
         workspace: program.workspace,
         toString: () => text,
       });
-      return { lowered, program, outTree: g.outTree, outKeys };
+      return { lowered, program, outTree: t.outTree, outKeys: t.outKeys };
     });
     // The program keeps the tensors made while compiling that are its constants; the rest are garbage now.
     const kept = new Set<ConcreteTensor>();
-    for (const c of entry?.program.graph.consts ?? []) {
+    for (const c of "program" in result ? result.program.graph.consts : []) {
       if (c.value instanceof ConcreteTensor && made.has(c.value)) {
         kept.add(keep(c.value));
         markPermanent(c.value);
       }
     }
     releaseInternal(made, kept);
-    return entry;
+    return result;
   };
 
-  const entryFor = (sig: Signature): Entry | undefined => {
+  const entryFor = (sig: Signature): Entry | Traced => {
     const be = activeBackend();
     const key = `${be.name}|${sig.key}`;
-    let e = cache.get(key);
-    if (e === undefined || e.program.backend !== be) {
-      e = compile(sig);
-      if (e !== undefined) cache.set(key, e);
-    }
-    return e;
+    const e = cache.get(key);
+    if (e !== undefined && e.program.backend === be) return e;
+    const made = compile(sig);
+    if ("program" in made) cache.set(key, made);
+    return made;
   };
 
   /** Callees for calls inside transforms and staged functions, by signature (backend-independent). */
   const callees = new Map<string, CallEntry>();
 
-  /** One call of f as a `jit` node of the running transforms (see call.ts). */
-  const callInside = (sig: Signature): R => {
+  /** One call of f as a `jit` node of the running transforms (see call.ts), from `traced` when given. */
+  const callInside = (sig: Signature, traced?: Traced): R => {
     let c = callees.get(sig.key);
     let captured: Tensor[] = [];
     if (c === undefined) {
-      traceCount++;
-      let outDef: TreeDef | undefined, outKeys: boolean[] = [];
-      const avals = sig.dynamic.map((l) => (l instanceof Tensor ? l : { shape: [], dtype: "float64" as const }));
-      const closed = traceClosed(
-        label,
-        (ins) => {
-          const [leaves, def] = flatten(f(...(sig.rebuild(ins) as unknown as A)) as never) as [unknown[], TreeDef];
-          outDef = def;
-          outKeys = leaves.map((l) => l instanceof Key);
-          return leaves.map((l) => (l instanceof Key ? l.data : l));
-        },
-        avals,
-        hint,
-        sig.dynamic.map((l) => typeof l === "number"),
-      );
-      c = { callee: new Callee(label, closed.graph), outTree: outDef!, outKeys };
-      captured = closed.captured;
+      const t = traced ?? traceFor(sig);
+      c = { callee: new Callee(label, t.graph), outTree: t.outTree, outKeys: t.outKeys };
+      captured = t.captured;
       if (captured.length === 0) callees.set(sig.key, c); // else it holds this transform's values
     }
     const inputs = sig.dynamic.map((l) => (typeof l === "number" ? constant(l, "float64") : l));
@@ -356,7 +356,7 @@ export function jit<A extends readonly unknown[], R>(f: (...args: A) => R, optio
     // Under a transform or inside another staged function, one call node there.
     if (stagingTrace() !== null || sig.dynamic.some((l) => l instanceof Tracer)) return callInside(sig);
     const e = entryFor(sig);
-    if (e === undefined) return callInside(sig); // f closes over a value of a running transform
+    if (!("program" in e)) return callInside(sig, e); // f closes over a value of a running transform
     const be = e.program.backend;
     const inputs = sig.dynamic.map((l, i) => {
       if (typeof l === "number") return constant(l, "float64") as ConcreteTensor;
@@ -379,7 +379,7 @@ export function jit<A extends readonly unknown[], R>(f: (...args: A) => R, optio
       throw new TransformError(`${label}.lower`, "lower takes concrete arguments (not values of a running transform)");
     }
     const e = entryFor(sig);
-    if (e === undefined) {
+    if (!("program" in e)) {
       throw new TransformError(`${label}.lower`, "the function closes over a value of a running transform");
     }
     return e.lowered;

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { keep } from "../memory.ts";
+import { keep, madeDuring } from "../memory.ts";
 import { markWeak } from "../prims/lift.ts";
 import { type Aval, ConcreteTensor, markPermanent, type Tensor } from "../tensor.ts";
 import { Tracer } from "../trace.ts";
@@ -24,9 +24,10 @@ export interface Closed {
 /**
  * @internal Traces `f` on inputs shaped like `avals` (every op staged) into
  * a graph whose inputs are `[captured…, one per aval…]` (those flagged in
- * `weak` traced as weakly typed scalars, as JS numbers are). The graph's own
- * constants are made permanent: a program may keep the graph longer than
- * any `tidy` or transform that saw them made.
+ * `weak` traced as weakly typed scalars, as JS numbers are). The constants
+ * made while tracing are made permanent: a program may keep the graph longer
+ * than any `tidy` or transform that saw them made (tensors the function
+ * closes over stay the caller's, as in `jit`).
  *
  * @example
  * ```ts
@@ -45,17 +46,19 @@ export const traceClosed = (
   readHint: string,
   weak?: readonly boolean[],
 ): Closed => {
-  const traced = stage({ label, readHint, closeOverTracers: true }, (t) => {
-    const inputs: Var[] = avals.map((a) => t.newVar(a));
-    const tracers = inputs.map((v, i) => {
-      const tr = new GraphTracer(t, v);
-      return weak?.[i] === true ? markWeak(tr) : tr;
-    });
-    const [, inTree] = flatten(tracers);
-    return { inputs, inTree, out: f(tracers) };
-  });
+  const [traced, made] = madeDuring(() =>
+    stage({ label, readHint, closeOverTracers: true }, (t) => {
+      const inputs: Var[] = avals.map((a) => t.newVar(a));
+      const tracers = inputs.map((v, i) => {
+        const tr = new GraphTracer(t, v);
+        return weak?.[i] === true ? markWeak(tr) : tr;
+      });
+      const [, inTree] = flatten(tracers);
+      return { inputs, inTree, out: f(tracers) };
+    })
+  );
   for (const c of traced.consts) {
-    if (c.value instanceof ConcreteTensor) markPermanent(keep(c.value));
+    if (c.value instanceof ConcreteTensor && made.has(c.value)) markPermanent(keep(c.value));
   }
   const captured = traced.consts.filter((c) => c.value instanceof Tracer);
   if (captured.length === 0) return { graph: traced, captured: [] };

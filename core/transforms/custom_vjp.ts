@@ -159,9 +159,7 @@ const bindCustom = (rule: CustomRule, leaves: readonly Tensor[]): Tensor => bind
 
 /** Under reverse mode: runs `fwd` one level down and puts `bwd` on the tape in place of `f`'s own rules. */
 function recordRule(trace: VjpTrace, args: readonly Tensor[], rule: CustomRule): Tensor {
-  const mine = (a: Tensor): a is VjpTracer => a instanceof VjpTracer && a.trace === trace;
-  const primals = args.map((a) => (mine(a) ? a.primal : a));
-  const parents = args.map((a) => (mine(a) ? a.node : null));
+  const [primals, parents] = trace.unpack(args);
   const [out, res] = rule.fwd(...(rule.rebuild(primals) as never[]));
   if (!(out instanceof Tensor)) throw new TransformError("customVjp", "fwd must return [output tensor, residuals]");
   const prim: Primitive = { ...(customVjpCall as unknown as Primitive), vjp: (g) => rule.cotangents(res, g) };

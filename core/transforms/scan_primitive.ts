@@ -29,7 +29,8 @@ import { TransformError } from "../errors.ts";
 import { GraphFunction } from "../jit/compile.ts";
 import { defineMultiPrimitive, type MultiPrimitive } from "../primitive.ts";
 import { add } from "../prims/binary.ts";
-import { broadcastTo, reshape, slice, transpose } from "../prims/shape.ts";
+import { batchedAtFront, moveToFront } from "../prims/batching.ts";
+import { reshape, slice, transpose } from "../prims/shape.ts";
 import { zerosFor } from "../prims/zeros.ts";
 import { stack } from "../ops/shaping.ts";
 import { type Aval, type ConcreteTensor, Tensor } from "../tensor.ts";
@@ -37,7 +38,7 @@ import { bindMulti } from "../trace.ts";
 import { traceClosed } from "./closure.ts";
 import type { Graph, Var } from "./graph.ts";
 import { jvp } from "./jvp.ts";
-import { vjp, VjpTrace, VjpTracer } from "./vjp.ts";
+import { vjp, type VjpTrace } from "./vjp.ts";
 import { vmap } from "./vmap.ts";
 
 /**
@@ -196,9 +197,7 @@ const scanP: MultiPrimitive<ScanParams> = defineMultiPrimitive({
   // Under reverse mode the forward scan saves the carries as it goes, so the backward pass need not run it again.
   processVjp: (trace, args, params) => {
     const t = trace as VjpTrace;
-    const mine = (a: Tensor): a is VjpTracer => a instanceof VjpTracer && a.trace === t;
-    const primals = args.map((a) => (mine(a) ? a.primal : a));
-    const parents = args.map((a) => (mine(a) ? a.node : null));
+    const [primals, parents] = t.unpack(args);
     if (parents.every((p) => p === null)) return bindMulti(scanP, primals, params);
     const all = savedCarries(primals, params);
     const nOut = bodyOutputs(params.body).length, saved = all.slice(nOut);
@@ -214,14 +213,12 @@ const scanP: MultiPrimitive<ScanParams> = defineMultiPrimitive({
     const nc = consts.length, ni = init.length;
     const constDims = dims.slice(0, nc), xDims = dims.slice(nc + ni);
     // Every carry is batched (an unbatched one may become batched after a step); xs keep the scan axis first.
-    const atFront = (x: Tensor, d: number | null) =>
-      d === null ? broadcastTo(x, [size, ...x.shape]) : d === 0 ? x : transpose(x, moveTo(x.ndim, d, 0));
-    const batchedCarry = init.map((x, j) => atFront(x, dims[nc + j]));
+    const batchedCarry = init.map((x, j) => batchedAtFront(x, dims[nc + j], size));
     const batchedXs = xs.map((x, j) => {
       const d = xDims[j];
       return d === null ? x : d === 1 ? x : transpose(x, moveTo(x.ndim, d, 1));
     });
-    const batchedConsts = consts.map((x, j) => (constDims[j] === null ? x : atFront(x, constDims[j])));
+    const batchedConsts = consts.map((x, j) => (constDims[j] === null ? x : moveToFront(x, constDims[j]!)));
     const inAxes = [
       ...constDims.map((d) => (d === null ? null : 0)),
       ...init.map(() => 0),

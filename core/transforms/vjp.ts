@@ -94,10 +94,15 @@ export class VjpTrace extends Trace {
 
   processMulti(prim: MultiPrimitive, args: readonly Tensor[], params: Params): Tensor[] {
     if (prim.processVjp !== undefined) return prim.processVjp(this, args, params);
-    const primals = args.map((a) => (a instanceof VjpTracer && a.trace === this ? a.primal : a));
-    const parents = args.map((a) => (a instanceof VjpTracer && a.trace === this ? a.node : null));
+    const [primals, parents] = this.unpack(args);
     if (parents.every((p) => p === null)) return bindMulti(prim, primals, params);
     return this.recordMulti(prim, primals, bindMulti(prim, primals, params), params, parents);
+  }
+
+  /** The values of `args` one level down, and the tape nodes of those this trace follows (`null`: a constant). */
+  unpack(args: readonly Tensor[]): [Tensor[], (TapeNode | null)[]] {
+    const mine = (a: Tensor): a is VjpTracer => a instanceof VjpTracer && a.trace === this;
+    return [args.map((a) => (mine(a) ? a.primal : a)), args.map((a) => (mine(a) ? a.node : null))];
   }
 
   /**
