@@ -83,7 +83,9 @@ export class Arena {
   /** A fresh arena; see {@link ArenaOptions}. */
   constructor({ initialPages = 16, maximumPages = MAX_PAGES, shared = false }: ArenaOptions = {}) {
     this.maximumPages = Math.min(maximumPages, MAX_PAGES);
-    const initial = Math.min(initialPages, this.maximumPages);
+    // Never below one page: the kernels' modules declare a one-page minimum
+    // (see gemm_emit.ts), which a smaller memory could not be linked to.
+    const initial = Math.max(1, Math.min(initialPages, this.maximumPages));
     // A shared memory must declare its maximum; a non-shared one declares it
     // too, so one import shape (limits min..max) fits both.
     this.memory = new WebAssembly.Memory(
