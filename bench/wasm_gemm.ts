@@ -21,6 +21,8 @@
  *   args: probe=0 (skip the probe)  rounds=3 (square shapes: rounds of ours between probe runs)
  *         phases=1 (time copy-in / pack / kernel / copy-out apart, one thread)
  *         ts=0 (skip the TS kernel)  shapes=square (only n = 256 and 1024)
+ *         openblas=0 (skip cblas_?gemm, which otherwise runs, where it loads, after everything else:
+ *         its threads spin for a while after each call and would take the cores from the others)
  *   DENDRITE_THREADS sets the pool's size (default: the cores).
  *
  * @module
@@ -31,6 +33,8 @@ import { fileURLToPath } from "node:url";
 import process from "node:process";
 import type { GemmDims } from "../backends/backend.ts";
 import { gemm as tsGemm } from "../backends/ts/gemm.ts";
+import { gemm as blasGemm } from "../backends/openblas/blas.ts";
+import { describeFailure, openblasLibrary } from "../backends/openblas/mod.ts";
 import { engineFacts } from "../backends/wasm/engine.ts";
 import { gemmLayout, prefersTransposed, wasmGemm } from "../backends/wasm/gemm.ts";
 import { gemmKernels } from "../backends/wasm/kernels.ts";
@@ -176,6 +180,38 @@ for (let r = 0; r < rounds; r++) {
 }
 const others = SHAPES.filter((s) => !square(s)).map((s) => ({ s, g: measure(s, withTs) }));
 const load1 = machineLoad();
+const blas = args.get("openblas") === "0" ? undefined : openblasLibrary();
+/** GFLOP/s of cblas_?gemm into a fresh output, by shape name (OpenBLAS's own threads, all cores). */
+const blasRates = new Map<string, number>();
+if (blas?._tag === "Right") {
+  for (const { name, dims, dtype } of SHAPES) {
+    const { m, n, k, transA, transB } = dims;
+    const a = lcgArray(m * k, 1, dtype), b = lcgArray(k * n, 2, dtype);
+    const call = () => {
+      const c = dtype === "float32" ? new Float32Array(m * n) : new Float64Array(m * n);
+      blasGemm(blas.right, {
+        transA,
+        transB,
+        m,
+        n,
+        k,
+        alpha: 1,
+        a,
+        aOffset: 0,
+        lda: transA ? m : k,
+        b,
+        bOffset: 0,
+        ldb: transB ? k : n,
+        beta: 0,
+        c,
+        cOffset: 0,
+        ldc: n,
+      });
+      return c;
+    };
+    blasRates.set(name, gflops(dims, race([call])[0]));
+  }
+}
 
 const f1 = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? "" : x.toFixed(1));
 const f2 = (x: number | undefined, y: number | undefined) => (x === undefined || !y ? "" : (x / y).toFixed(2));
@@ -184,7 +220,8 @@ const squareMedian = (i: number): Rates => {
   const keys = Object.keys(squareRounds[0][i]);
   return Object.fromEntries(keys.map((k) => [k, medianOf(squareRounds.map((r) => r[i][k]))]));
 };
-const results = [...squares.map((s, i) => ({ s, g: squareMedian(i) })), ...others];
+const results = [...squares.map((s, i) => ({ s, g: squareMedian(i) })), ...others]
+  .map(({ s, g }): { s: Shape; g: Rates } => ({ s, g: { ...g, openblas: blasRates.get(s.name) ?? NaN } }));
 
 const t = (x: typeof tile32) => `${x.mr}×${x.nr} ${x.fma ? "relaxed_madd (fused)" : "mul+add"}`;
 console.log(
@@ -197,9 +234,20 @@ if (load0 && load1) {
   console.log(`other processes used ${Math.max(0, 100 * busy).toFixed(0)} % of a core during the run`);
 }
 console.log(`GFLOP/s, median (fresh output arrays; square shapes: median of ${rounds} rounds)`);
+if (blas?._tag === "Left") console.log(`openblas: not loaded (${describeFailure(blas.left)})`);
 printTable(
-  ["shape", "dtype", "pool", "1 thread", "ts", "pool/1 thread", "pool/ts"],
-  results.map(({ s, g }) => [s.name, s.dtype, f1(g.pool), f1(g.one), f1(g.ts), f2(g.pool, g.one), f2(g.pool, g.ts)]),
+  ["shape", "dtype", "pool", "1 thread", "ts", "openblas", "pool/1 thread", "pool/ts", "pool/openblas"],
+  results.map(({ s, g }) => [
+    s.name,
+    s.dtype,
+    f1(g.pool),
+    f1(g.one),
+    f1(g.ts),
+    f1(g.openblas),
+    f2(g.pool, g.one),
+    f2(g.pool, g.ts),
+    f2(g.pool, g.openblas),
+  ]),
 );
 
 if (probes.some((p) => p !== undefined)) {
