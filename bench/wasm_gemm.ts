@@ -218,7 +218,9 @@ const f2 = (x: number | undefined, y: number | undefined) => (x === undefined ||
 /** Each contender's median over the rounds (the TS kernel ran in the first only). */
 const squareMedian = (i: number): Rates => {
   const keys = Object.keys(squareRounds[0][i]);
-  return Object.fromEntries(keys.map((k) => [k, medianOf(squareRounds.map((r) => r[i][k]))]));
+  return Object.fromEntries(
+    keys.map((k) => [k, medianOf(squareRounds.map((r) => r[i][k]).filter((x) => x !== undefined))]),
+  );
 };
 const results = [...squares.map((s, i) => ({ s, g: squareMedian(i) })), ...others]
   .map(({ s, g }): { s: Shape; g: Rates } => ({ s, g: { ...g, openblas: blasRates.get(s.name) ?? NaN } }));

@@ -139,9 +139,16 @@ function emitLoopNest(w: ModuleWriter, t: TileConfig) {
     for (let u = 0; u < UNROLL; u++) {
       for (let q = 0; q < NV; q++) f.get(pB).v128Load((u * NR) * es + q * 16).set(bv[q]);
       for (let r = 0; r < MR; r++) {
+        // The address is added up here and the splat takes offset 0: given
+        // an offset, JavaScriptCore loads the scalar into a general register
+        // and broadcasts it from there (two more instructions), and V8 adds
+        // it into a temporary anyway. Measured, one thread, n = 1024 / 256:
+        // Bun 33.4 -> 38.9 / 33.8 -> 42.0 GFLOP/s, Deno 39.8 -> 44.1 / 40.3 -> 42.3.
         f.get(pA);
-        if (es === 4) f.v128Load32Splat((u * MR + r) * es);
-        else f.v128Load64Splat((u * MR + r) * es);
+        const off = (u * MR + r) * es;
+        if (off !== 0) f.i32(off).i32Add();
+        if (es === 4) f.v128Load32Splat(0);
+        else f.v128Load64Splat(0);
         f.set(av);
         for (let q = 0; q < NV; q++) madd(A(r, q), av, bv[q]);
       }
