@@ -20,9 +20,11 @@ import { wasmGemm, type WasmGemmOptions } from "../backends/wasm/gemm.ts";
 import { gemm as tsGemm } from "../backends/ts/gemm.ts";
 import { engineFacts } from "../backends/wasm/engine.ts";
 import { Arena } from "../backends/wasm/memory.ts";
-import { type GemmPool, gemmPool, THREADS_VARIABLE } from "../backends/wasm/threads.ts";
-import { CONTROL, JOB_FIELDS } from "../backends/wasm/gemm_worker.ts";
-import type { TileConfig } from "../backends/wasm/tiles.ts";
+import { type GemmPool, gemmPool, MAX_THREADS, THREADS_VARIABLE } from "../backends/wasm/threads.ts";
+import { CONTROL, JOB_FIELDS, MAX_ROW_CHUNKS } from "../backends/wasm/gemm_worker.ts";
+import { chooseBlocking, chooseTile, type TileConfig } from "../backends/wasm/tiles.ts";
+import { gemmLayout } from "../backends/wasm/gemm.ts";
+import { gemmKernels } from "../backends/wasm/kernels.ts";
 import { assertNear, type Float, gemmReference, operands } from "./lib/gemm.ts";
 import { dimsOf, type Problem, problem } from "./lib/gemm.ts";
 
@@ -186,10 +188,65 @@ describe("backends/wasm threads: split products", () => {
   });
 
   it("the control block's fields fit the header, apart from the words threads contend on", () => {
-    const last = Math.max(CONTROL.JOB + JOB_FIELDS.length, CONTROL.STATS + 64) * 4;
-    assert.ok(last <= 4096);
+    const last = Math.max(CONTROL.JOB + JOB_FIELDS.length, CONTROL.STATS + MAX_THREADS, CONTROL.FLAGS + MAX_ROW_CHUNKS);
+    assert.ok(last * 4 <= 4096);
     assert.ok(CONTROL.DONE - CONTROL.CLAIM >= 16 && CONTROL.JOB - CONTROL.DONE >= 16, "64 bytes apart");
     assert.ok(CONTROL.JOB + JOB_FIELDS.length <= CONTROL.STATS);
+    assert.ok(CONTROL.STATS + MAX_THREADS <= CONTROL.FLAGS);
+  });
+
+  it("rows of C reach the caller's collect hook in order, each chunk only once it is done", SLOW, async () => {
+    const { arena, pool } = await pooled(3);
+    try {
+      const tile = chooseTile("float32", facts);
+      const [m, n, k] = [61, 24, 37];
+      const L = gemmLayout(m, n, k, tile, chooseBlocking(tile));
+      arena.ensure("test", L.end);
+      const kern = gemmKernels(arena, tile);
+      const { a, b } = operands(
+        { batch: 1, m, n, k, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 },
+        "float32",
+        7,
+      );
+      arena.f32().set(a, L.stageA / 4);
+      arena.f32().set(b, L.stageB / 4);
+      kern.packB(L.stageB, 1, n, n, k, L.kPad, L.bp);
+      kern.packA(L.stageA, k, 1, m, k, L.kPad, L.ap);
+      const rows = tile.mr; // as many chunks as panels: the workers finish some while others run
+      const job = {
+        ap: L.ap,
+        bp: L.bp,
+        c: L.c,
+        mPad: L.mPad,
+        nPad: L.nPad,
+        kPad: L.kPad,
+        kc0: L.kc0,
+        mc0: L.mc0,
+        es: 4,
+        rows,
+        k,
+      };
+      for (let round = 0; round < 20; round++) {
+        arena.f32().fill(Number.NaN, L.c / 4, L.end / 4);
+        const seen: [number, number][] = [], copied: Float32Array[] = [];
+        const ok = pool.run(tile, kern, 3, job, {
+          collect: (r0, r1) => {
+            seen.push([r0, r1]);
+            copied.push(arena.f32().slice(L.c / 4 + r0 * L.nPad, L.c / 4 + r1 * L.nPad));
+          },
+        });
+        assert.equal(ok, true);
+        const expected = Array.from({ length: L.mPad / rows }, (_, i) => [i * rows, (i + 1) * rows]);
+        assert.deepEqual(seen, expected, "every row chunk, in order, once");
+        const final = arena.f32().subarray(L.c / 4, L.c / 4 + L.mPad * L.nPad);
+        const whole = new Float32Array(L.mPad * L.nPad);
+        copied.forEach((rowsOf, i) => whole.set(rowsOf, seen[i][0] * L.nPad));
+        assert.deepEqual(whole, final, "what was collected is the finished product");
+        assert.ok(!whole.some(Number.isNaN), "no row was collected before its chunk wrote it");
+      }
+    } finally {
+      pool.close();
+    }
   });
 });
 

@@ -21,6 +21,10 @@
  *   generation (20 bits) keeps two jobs' words apart.
  * - After each chunk a thread adds one to DONE; the one that completes the
  *   job wakes the caller, which waits on DONE once nothing is left to take.
+ *   After a row chunk it then sets the chunk's FLAGS word, its last write to
+ *   the block for that job, so the caller can copy the chunk's rows of C out
+ *   as soon as they are done, and knows, once it has seen every flag, that
+ *   no thread will touch the block for that job again.
  *
  * The caller takes chunks like any worker, so a job completes even if no
  * worker ever wakes (none started yet, all busy elsewhere): the pool only
@@ -52,6 +56,12 @@ export interface ControlLayout {
   readonly JOB: number;
   /** Chunks run by each thread since the pool started (index 0 is the caller): how tests see who worked. */
   readonly STATS: number;
+  /**
+   * One word per row chunk of the current job, set to 1 once the chunk is
+   * done (the caller copies finished rows out while others still run); the
+   * caller zeroes them before publishing a job.
+   */
+  readonly FLAGS: number;
 }
 
 /** The layout the pool uses. */
@@ -64,7 +74,11 @@ export const CONTROL: ControlLayout = {
   GATE: 20,
   JOB: 32,
   STATS: 64,
+  FLAGS: 256,
 };
+
+/** Row chunks a job may have: one FLAGS word each, to the end of the 1024-word control block. */
+export const MAX_ROW_CHUNKS = 768;
 
 /** Chunks per job are counted in the low 12 bits of CLAIM. */
 export const MAX_CHUNKS = 4095;
@@ -139,7 +153,7 @@ export function runChunks(
   thread: number,
   kernelsOf: (module: number) => ChunkKernels | undefined,
 ): number | undefined {
-  const { CLAIM, DONE, ERROR, GATE, JOB, STATS } = control;
+  const { CLAIM, DONE, ERROR, GATE, JOB, STATS, FLAGS } = control;
   // Field offsets spelled out: this function is sent as text, so it cannot
   // read JOB_FIELDS (the pool writes by it; any disagreement fails every
   // threaded test).
@@ -184,6 +198,11 @@ export function runChunks(
       } catch {
         Atomics.store(ctl, ERROR, 1);
       }
+      Atomics.add(ctl, STATS + thread, 1);
+      if (Atomics.add(ctl, DONE, 1) + 1 === total) Atomics.notify(ctl, DONE);
+      Atomics.store(ctl, FLAGS + chunk - bChunks, 1);
+      Atomics.notify(ctl, FLAGS + chunk - bChunks);
+      continue;
     }
     Atomics.add(ctl, STATS + thread, 1);
     if (Atomics.add(ctl, DONE, 1) + 1 === total) Atomics.notify(ctl, DONE);

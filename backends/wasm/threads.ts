@@ -22,7 +22,15 @@
  */
 import { readEnv } from "../../core/runtime.ts";
 import { emitGemmModule } from "./gemm_emit.ts";
-import { type ChunkKernels, CONTROL, JOB_FIELDS, MAX_CHUNKS, runChunks, workerMain } from "./gemm_worker.ts";
+import {
+  type ChunkKernels,
+  CONTROL,
+  JOB_FIELDS,
+  MAX_CHUNKS,
+  MAX_ROW_CHUNKS,
+  runChunks,
+  workerMain,
+} from "./gemm_worker.ts";
 import { engineFacts } from "./engine.ts";
 import type { Arena } from "./memory.ts";
 import { type TileConfig, tileKey } from "./tiles.ts";
@@ -104,6 +112,14 @@ export interface JobHooks {
   readonly staging?: () => void;
   /** Work the chunks need not wait for, done before the caller takes chunks. */
   readonly meanwhile?: () => void;
+  /**
+   * Copies rows `[r0, r1)` of C (padded rows included) out of the arena:
+   * called for every row chunk in order, as soon as it is done, once the
+   * caller has no chunk left to take, so the copy overlaps the workers'
+   * last chunks. Only rows of finished chunks are passed; if the job fails
+   * (run returns false), what was copied must be redone.
+   */
+  readonly collect?: (r0: number, r1: number) => void;
 }
 
 /** What of node's `Worker` the pool uses. */
@@ -287,9 +303,10 @@ export class GemmPool {
    */
   run(tile: TileConfig, kernels: ChunkKernels, threads: number, job: ChunkJob, hooks: JobHooks = {}): boolean {
     const bChunks = job.packB?.chunks ?? 0;
-    const total = bChunks + Math.ceil(job.mPad / job.rows);
+    const rowChunks = Math.ceil(job.mPad / job.rows);
+    const total = bChunks + rowChunks;
     const bOk = job.packB === undefined || (job.packB.cols % tile.nr === 0 && bChunks * job.packB.cols >= job.nPad);
-    if (!(total <= MAX_CHUNKS && job.rows % tile.mr === 0 && bOk)) {
+    if (!(total <= MAX_CHUNKS && rowChunks <= MAX_ROW_CHUNKS && job.rows % tile.mr === 0 && bOk)) {
       throw new RangeError(`gemm pool: ${total} chunks of ${job.rows} rows`);
     }
     const p = job.pack, b = job.packB;
@@ -326,6 +343,7 @@ export class GemmPool {
     Atomics.store(ctl, CONTROL.DONE, 0);
     Atomics.store(ctl, CONTROL.ERROR, 0);
     Atomics.store(ctl, CONTROL.GATE, 0);
+    for (let r = 0; r < rowChunks; r++) Atomics.store(ctl, CONTROL.FLAGS + r, 0);
     this.generation = (this.generation + 1) & 0xfffff;
     // Published last: a thread that sees this word sees the fields above.
     Atomics.store(ctl, CONTROL.CLAIM, (this.generation << 12) | total);
@@ -338,6 +356,20 @@ export class GemmPool {
     }
     hooks.meanwhile?.();
     runChunks(ctl, CONTROL, 0, () => kernels);
+    if (hooks.collect) {
+      for (let r = 0; r < rowChunks; r++) {
+        while (Atomics.load(ctl, CONTROL.FLAGS + r) === 0) {
+          if (callerWaits) {
+            try {
+              Atomics.wait(ctl, CONTROL.FLAGS + r, 0);
+            } catch {
+              callerWaits = false; // a thread that may not block spins instead
+            }
+          }
+        }
+        hooks.collect(r * job.rows, Math.min((r + 1) * job.rows, job.mPad));
+      }
+    }
     for (let d; (d = Atomics.load(ctl, CONTROL.DONE)) < total;) {
       if (callerWaits) {
         try {
