@@ -213,19 +213,7 @@ describe("backends/wasm threads: split products", () => {
       kern.packB(L.stageB, 1, n, n, k, L.kPad, L.bp);
       kern.packA(L.stageA, k, 1, m, k, L.kPad, L.ap);
       const rows = tile.mr; // as many chunks as panels: the workers finish some while others run
-      const job = {
-        ap: L.ap,
-        bp: L.bp,
-        c: L.c,
-        mPad: L.mPad,
-        nPad: L.nPad,
-        kPad: L.kPad,
-        kc0: L.kc0,
-        mc0: L.mc0,
-        es: 4,
-        rows,
-        k,
-      };
+      const job = { ...L, es: 4, rows, k }; // the layout's addresses, sizes and blocking
       for (let round = 0; round < 20; round++) {
         arena.f32().fill(Number.NaN, L.c / 4, L.end / 4);
         const seen: [number, number][] = [], copied: Float32Array[] = [];

@@ -172,6 +172,19 @@ export const liveWorkers = (): number => live;
 /** Whether this thread may block in `Atomics.wait` (a browser's main thread may not); found on first use. */
 let callerWaits = true;
 
+/** Returns once the counter `ctl[at]` reaches `least`, sleeping on it where this thread may block, else spinning. */
+function waitUntil(ctl: Int32Array, at: number, least: number) {
+  for (let seen; (seen = Atomics.load(ctl, at)) < least;) {
+    if (callerWaits) {
+      try {
+        Atomics.wait(ctl, at, seen);
+      } catch {
+        callerWaits = false; // a thread that may not block spins instead
+      }
+    }
+  }
+}
+
 /**
  * The workers of one shared memory and its control block. Made by
  * {@link gemmPool}; `run` is called from one thread at a time (the caller's,
@@ -358,27 +371,11 @@ export class GemmPool {
     runChunks(ctl, CONTROL, 0, () => kernels);
     if (hooks.collect) {
       for (let r = 0; r < rowChunks; r++) {
-        while (Atomics.load(ctl, CONTROL.FLAGS + r) === 0) {
-          if (callerWaits) {
-            try {
-              Atomics.wait(ctl, CONTROL.FLAGS + r, 0);
-            } catch {
-              callerWaits = false; // a thread that may not block spins instead
-            }
-          }
-        }
+        waitUntil(ctl, CONTROL.FLAGS + r, 1);
         hooks.collect(r * job.rows, Math.min((r + 1) * job.rows, job.mPad));
       }
     }
-    for (let d; (d = Atomics.load(ctl, CONTROL.DONE)) < total;) {
-      if (callerWaits) {
-        try {
-          Atomics.wait(ctl, CONTROL.DONE, d);
-        } catch {
-          callerWaits = false; // a thread that may not block spins instead
-        }
-      }
-    }
+    waitUntil(ctl, CONTROL.DONE, total);
     if (Atomics.load(ctl, CONTROL.ERROR) === 0) return true;
     this.fail("a worker's chunk failed");
     return false;
